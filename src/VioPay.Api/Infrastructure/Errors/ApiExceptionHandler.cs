@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace VioPay.Api.Infrastructure.Errors;
+
+/// <summary>
+/// The one place where failures become answers: expected ones (<see cref="ApiException"/>), the
+/// framework's own (bad JSON, body too large, wrong content type), an unavailable dependency
+/// (503 5003, never a half-done change: the transaction that threw is rolled back), and the rest
+/// (500 5000 without internals; the details go to the log under the same trace id).
+/// </summary>
+public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+            return true;
+        }
+
+        var error = Map(exception);
+        if (error.StatusCode >= 500)
+        {
+            if (error.StatusCode == StatusCodes.Status503ServiceUnavailable)
+            {
+                logger.LogWarning("Dependency unavailable: {ExceptionType}: {ExceptionMessage}",
+                    exception.GetType().Name, exception.Message);
+            }
+            else
+            {
+                logger.LogError(exception, "Unhandled exception");
+            }
+        }
+
+        await ErrorWriter.WriteAsync(httpContext, error);
+        return true;
+    }
+
+    internal static ApiException Map(Exception exception) => exception switch
+    {
+        ApiException api => api,
+        BadHttpRequestException bad => MapBadRequest(bad),
+        JsonException => ApiException.BadRequest("Malformed JSON body"),
+        _ when IsDependencyFailure(exception) => ApiException.DependencyUnavailable(),
+        _ => new ApiException(StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "Internal error"),
+    };
+
+    private static ApiException MapBadRequest(BadHttpRequestException bad) => bad.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge =>
+            new ApiException(413, ErrorCodes.PayloadTooLarge, "Request body too large"),
+        StatusCodes.Status415UnsupportedMediaType =>
+            new ApiException(415, ErrorCodes.UnsupportedMediaType, "Content-Type must be application/json"),
+        _ when bad.InnerException is JsonException => ApiException.BadRequest("Malformed JSON body"),
+        _ => ApiException.BadRequest("Bad request"),
+    };
+
+    internal static bool IsDependencyFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case NpgsqlException:
+                case RedisConnectionException:
+                case RedisTimeoutException:
+                case TimeoutException:
+                case System.Net.Sockets.SocketException:
+                    return true;
+                case InvalidOperationException when e.Source == "Npgsql":
+                case Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+}

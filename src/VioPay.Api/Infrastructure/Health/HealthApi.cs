@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.Persistence;
+
+namespace VioPay.Api.Infrastructure.Health;
+
+public static class HealthApi
+{
+    public const string ServiceName = "vi-backoffice-api";
+
+    public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks()
+            .AddDbContextCheck<VioPayDbContext>("postgres", HealthStatus.Unhealthy, ["ready"])
+            .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(), "redis", HealthStatus.Unhealthy, ["ready"],
+                TimeSpan.FromSeconds(3));
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        var health = app.MapGroup("/health").WithTags("Health");
+
+        health.MapGet("/live", Live)
+            .WithName("HealthLive")
+            .WithSummary("Liveness: the process answers. Calls no dependency.");
+
+        health.MapGet("/ready", Ready)
+            .WithName("HealthReady")
+            .WithSummary("Readiness: PostgreSQL and Redis both answer. 503 (code 5003) naming the failing ones otherwise.")
+            .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    public sealed record LiveResponse(string Status, string Service);
+
+    public sealed record ReadyResponse(string Status, string Service, IReadOnlyDictionary<string, string> Checks);
+
+    private static Ok<LiveResponse> Live() => TypedResults.Ok(new LiveResponse("ok", ServiceName));
+
+    private static async Task<Ok<ReadyResponse>> Ready(HealthCheckService health, CancellationToken cancellationToken)
+    {
+        var report = await health.CheckHealthAsync(r => r.Tags.Contains("ready"), cancellationToken);
+        var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "ok" : "unavailable");
+        if (report.Status != HealthStatus.Healthy)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorCodes.ServiceUnavailable,
+                "A dependency is unavailable, retry later", new Dictionary<string, object?> { ["checks"] = checks })
+            {
+                RetryAfterSeconds = 5,
+            };
+        }
+
+        return TypedResults.Ok(new ReadyResponse("ok", ServiceName, checks));
+    }
+}

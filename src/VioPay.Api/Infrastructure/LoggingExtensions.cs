@@ -1,0 +1,35 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace VioPay.Api.Infrastructure;
+
+public static class LoggingExtensions
+{
+    /// <summary>
+    /// JSON lines on stdout (one event per line, <c>@tr</c> is the W3C trace id that error answers
+    /// carry as <c>trace_id</c>). Levels can be raised per source with <c>Serilog:MinimumLevel</c>.
+    /// </summary>
+    public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Error)
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("service", Health.HealthApi.ServiceName)
+            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+        return builder;
+    }
+
+    public static WebApplication UseRequestLogging(this WebApplication app)
+    {
+        // Path only: the query string is not logged, nor any header or body.
+        app.UseSerilogRequestLogging(o => o.MessageTemplate =
+            "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
+        return app;
+    }
+}

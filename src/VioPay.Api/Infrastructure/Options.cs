@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VioPay.Api.Infrastructure;
+
+/// <summary>Request limits (PROTOCOL §3 and §10.12).</summary>
+public sealed class LimitsOptions
+{
+    public const string Section = "Limits";
+
+    [Range(1024, 16 * 1024 * 1024)]
+    public int PosMaxBodyBytes { get; set; } = 64 * 1024;
+
+    [Range(1024, 64 * 1024 * 1024)]
+    public int BackofficeMaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>Behaviour of the POS endpoints that is configuration, not protocol.</summary>
+public sealed class PosOptions
+{
+    public const string Section = "Pos";
+
+    /// <summary>Apps below this semver get 426 on every POS endpoint but bootstrap (PROTOCOL §2).</summary>
+    [Required, RegularExpression(@"^\d+\.\d+\.\d+$")]
+    public string MinSupportedVersion { get; set; } = "1.3.5";
+
+    /// <summary>Maximum gzip bytes per terminal-parameters chunk (PROTOCOL §7).</summary>
+    [Range(1024, 1024 * 1024)]
+    public int TerminalParametersChunkBytes { get; set; } = 32 * 1024;
+
+    [Range(30, 3600)]
+    public int PairingCodeLifetimeSeconds { get; set; } = 300;
+
+    [Range(1, 100)]
+    public int PairingCodeMaxAttempts { get; set; } = 5;
+
+    [Range(30, 3600)]
+    public int AttestationTokenLifetimeSeconds { get; set; } = 300;
+
+    [Range(1, 3650)]
+    public int KeySetLifetimeDays { get; set; } = 365;
+
+    [Range(1, 3600)]
+    public int TimestampMaxPastSeconds { get; set; } = 300;
+
+    [Range(0, 3600)]
+    public int TimestampMaxFutureSeconds { get; set; } = 60;
+}
+
+/// <summary>Rate limits (PROTOCOL §10.14); counted in Redis so every instance shares them.</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    [Range(1, 100000)] public int ClaimsPerMerchantPerMinute { get; set; } = 30;
+    [Range(1, 100000)] public int ClaimsPerIpPerMinute { get; set; } = 60;
+    [Range(1, 100000)] public int AttestFailuresPerDevice { get; set; } = 10;
+    [Range(1, 86400)] public int AttestFailureWindowSeconds { get; set; } = 300;
+    [Range(1, 100000)] public int ClientSessionFailuresPerClient { get; set; } = 10;
+    [Range(1, 86400)] public int ClientSessionFailureWindowSeconds { get; set; } = 300;
+}
+
+public static class OptionsExtensions
+{
+    public static WebApplicationBuilder AddVioPayOptions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PosOptions>().BindConfiguration(PosOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+}

@@ -1,0 +1,41 @@
+using VioPay.Api.Infrastructure;
+using VioPay.Api.Infrastructure.Cli;
+using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.Health;
+using VioPay.Api.Infrastructure.OpenApi;
+using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Infrastructure.Redis;
+using VioPay.Api.Infrastructure.Security;
+
+// `VioPay.Api <command> …` runs an admin command instead of serving (see README, "Admin CLI").
+var cli = AdminCli.TryParse(args);
+var builder = WebApplication.CreateBuilder(cli is null ? args : []);
+
+builder.AddLogging();
+builder.AddVioPayOptions();
+builder.AddKestrelLimits();
+builder.AddErrorHandling();
+builder.AddPersistence();
+builder.AddRedis();
+builder.AddLocalMasterKey();
+builder.AddHealth();
+builder.AddApiDocumentation();
+
+var app = builder.Build();
+if (cli is not null)
+{
+    return await cli.RunAsync(app);
+}
+
+app.UseErrorHandling();
+app.UseRequestLogging();
+app.UseMiddleware<RequestBodyBufferingMiddleware>();
+
+app.MapOpenApi();
+app.MapHealthApi();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>
+public partial class Program;
