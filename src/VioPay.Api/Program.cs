@@ -1,3 +1,4 @@
+using VioPay.Api.Backoffice;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Cli;
 using VioPay.Api.Infrastructure.Errors;
@@ -6,6 +7,9 @@ using VioPay.Api.Infrastructure.OpenApi;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Infrastructure.Redis;
 using VioPay.Api.Infrastructure.Security;
+using VioPay.Api.Keys;
+using VioPay.Api.Pos;
+using VioPay.Api.Sessions;
 
 // `VioPay.Api <command> …` runs an admin command instead of serving (see README, "Admin CLI").
 var cli = AdminCli.TryParse(args);
@@ -14,10 +18,13 @@ var builder = WebApplication.CreateBuilder(cli is null ? args : []);
 builder.AddLogging();
 builder.AddVioPayOptions();
 builder.AddKestrelLimits();
+builder.AddJson();
 builder.AddErrorHandling();
 builder.AddPersistence();
 builder.AddRedis();
 builder.AddLocalMasterKey();
+builder.AddBackofficeAuthentication();
+builder.AddPosServices();
 builder.AddHealth();
 builder.AddApiDocumentation();
 
@@ -30,9 +37,16 @@ if (cli is not null)
 app.UseErrorHandling();
 app.UseRequestLogging();
 app.UseMiddleware<RequestBodyBufferingMiddleware>();
+app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapOpenApi();
 app.MapHealthApi();
+app.MapSessionsApi();
+app.MapActivationApi();
+app.MapAttestApi();
+app.MapKeysApi();
+app.MapDevicesBackofficeApi();
 
 await app.RunAsync();
 return 0;

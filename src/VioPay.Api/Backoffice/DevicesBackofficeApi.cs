@@ -1,0 +1,260 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using VioPay.Api.Audit;
+using VioPay.Api.Devices;
+using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.OpenApi;
+using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Pos;
+using VioPay.Api.Sessions;
+
+namespace VioPay.Api.Backoffice;
+
+/// <summary>
+/// The merchant portal's device management and settings, and the reseller's inventory. Every
+/// query carries the owner in its WHERE clause, so another merchant's device is simply not found (404).
+/// </summary>
+public static class DevicesBackofficeApi
+{
+    public sealed record CreateDeviceRequest(string? Label, string? Model);
+
+    public sealed record IdentityKeyView(string KeyId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+    public sealed record DeviceView(string DeviceId, string Status, bool Suspended, string? Label, string? Model,
+        string? TerminalId, Guid? MerchantId, Guid ResellerId, DateTimeOffset CreatedAt, DateTimeOffset? ClaimedAt,
+        DateTimeOffset? ActivatedAt, IReadOnlyList<IdentityKeyView> IdentityKeys);
+
+    public sealed record DeviceList(IReadOnlyList<DeviceView> Data);
+
+    public sealed record MerchantSettings(JsonElement? TipInfo, JsonElement? TaxInfo, JsonElement? SurchargeInfo);
+
+    public static IEndpointRouteBuilder MapDevicesBackofficeApi(this IEndpointRouteBuilder app)
+    {
+        var bearer = new HeaderDoc("Authorization", true, "Bearer {jwt} with an initiated session");
+        var merchant = app.MapGroup("/merchant").WithTags("Backoffice: merchant").RequireSession(SessionScope.Merchant).WithHeaders(bearer);
+
+        merchant.MapPost("/devices", CreateMerchantDevice)
+            .WithName("CreateMerchantDevice")
+            .WithSummary("Pre-provision a device bound to this merchant. Answers its identity key secret and ZMK once, never again.")
+            .ProducesErrors(400, 401, 403, 413, 415, 503);
+        merchant.MapGet("/devices", ListMerchantDevices)
+            .WithName("ListMerchantDevices").WithSummary("This merchant's devices, newest first.")
+            .ProducesErrors(401, 403, 503);
+        merchant.MapGet("/devices/{deviceId}", GetMerchantDevice)
+            .WithName("GetMerchantDevice").WithSummary("One of this merchant's devices; 404 for any other.")
+            .ProducesErrors(401, 403, 404, 503);
+        merchant.MapPost("/devices/{deviceId}/identity-keys", AddIdentityKey)
+            .WithName("AddDeviceIdentityKey").WithSummary("A new identity key for the device; its secret is answered once.")
+            .ProducesErrors(401, 403, 404, 503);
+        merchant.MapDelete("/devices/{deviceId}/identity-keys/{keyId}", RevokeIdentityKey)
+            .WithName("RevokeDeviceIdentityKey").WithSummary("Revoke an identity key: attest with it answers 404 from now on.")
+            .ProducesErrors(401, 403, 404, 503);
+        merchant.MapPost("/devices/{deviceId}/suspend", Suspend)
+            .WithName("SuspendDevice").WithSummary("Suspend a device: every POS endpoint answers it 403 until resumed.")
+            .ProducesErrors(401, 403, 404, 503);
+        merchant.MapPost("/devices/{deviceId}/resume", Resume)
+            .WithName("ResumeDevice").WithSummary("Resume a suspended device.")
+            .ProducesErrors(401, 403, 404, 503);
+        merchant.MapPut("/settings", PutSettings)
+            .WithName("PutMerchantSettings").WithSummary("Tip, tax and surcharge JSON objects that /pos/config serves.")
+            .ProducesErrors(400, 401, 403, 413, 415, 503);
+        merchant.MapPut("/terminal-parameters", PutTerminalParameters)
+            .WithName("PutTerminalParameters").WithSummary("The terminal parameters JSON object /pos/terminal-parameters serves (gzip'd, chunked).")
+            .ProducesErrors(400, 401, 403, 413, 415, 503);
+
+        var reseller = app.MapGroup("/reseller").WithTags("Backoffice: reseller").RequireSession(SessionScope.Reseller).WithHeaders(bearer);
+        reseller.MapPost("/devices", CreateInventoryDevice)
+            .WithName("CreateInventoryDevice")
+            .WithSummary("Pre-provision an inventory device any merchant of this reseller may claim. Secrets are answered once.")
+            .ProducesErrors(400, 401, 403, 413, 415, 503);
+        reseller.MapGet("/devices", ListInventoryDevices)
+            .WithName("ListResellerDevices").WithSummary("Every device of this reseller, inventory and claimed, newest first.")
+            .ProducesErrors(401, 403, 503);
+        return app;
+    }
+
+    private static async Task<Created<ProvisionedDevice>> CreateMerchantDevice(CreateDeviceRequest? request, HttpContext http,
+        VioPayDbContext db, DeviceProvisioning provisioning, CancellationToken cancellationToken)
+    {
+        var session = http.Session();
+        Validate(request);
+        var device = await provisioning.ProvisionAsync(session.ResellerId!.Value, session.MerchantId, request?.Label, request?.Model,
+            Actor.User(session.UserId), cancellationToken);
+        return TypedResults.Created($"/merchant/devices/{device.DeviceId}", device);
+    }
+
+    private static async Task<Created<ProvisionedDevice>> CreateInventoryDevice(CreateDeviceRequest? request, HttpContext http,
+        DeviceProvisioning provisioning, CancellationToken cancellationToken)
+    {
+        var session = http.Session();
+        Validate(request);
+        var device = await provisioning.ProvisionAsync(session.ResellerId!.Value, null, request?.Label, request?.Model,
+            Actor.User(session.UserId), cancellationToken);
+        return TypedResults.Created($"/reseller/devices/{device.DeviceId}", device);
+    }
+
+    private static async Task<Ok<DeviceList>> ListMerchantDevices(HttpContext http, VioPayDbContext db, CancellationToken cancellationToken)
+    {
+        var merchantId = http.Session().MerchantId;
+        return TypedResults.Ok(new DeviceList(await ViewsAsync(db, db.Devices.Where(d => d.MerchantId == merchantId), cancellationToken)));
+    }
+
+    private static async Task<Ok<DeviceList>> ListInventoryDevices(HttpContext http, VioPayDbContext db, CancellationToken cancellationToken)
+    {
+        var resellerId = http.Session().ResellerId;
+        return TypedResults.Ok(new DeviceList(await ViewsAsync(db, db.Devices.Where(d => d.ResellerId == resellerId), cancellationToken)));
+    }
+
+    private static async Task<Ok<DeviceView>> GetMerchantDevice(string deviceId, HttpContext http, VioPayDbContext db,
+        CancellationToken cancellationToken)
+    {
+        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
+        return TypedResults.Ok((await ViewsAsync(db, db.Devices.Where(d => d.Id == device.Id), cancellationToken))[0]);
+    }
+
+    private static async Task<Created<IdentityKeySecret>> AddIdentityKey(string deviceId, HttpContext http, VioPayDbContext db,
+        DeviceProvisioning provisioning, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
+        var key = provisioning.AddIdentityKey(device.Id);
+        AuditLog.Record(db, time, Actor.User(http.Session().UserId), "identity_key.created", device.Id, device.MerchantId,
+            new { key_id = key.KeyId });
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/merchant/devices/{device.Id}/identity-keys/{key.KeyId}", key);
+    }
+
+    private static async Task<NoContent> RevokeIdentityKey(string deviceId, string keyId, HttpContext http, VioPayDbContext db,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
+        var key = await db.IdentityKeys.FirstOrDefaultAsync(k => k.KeyId == keyId && k.DeviceId == device.Id, cancellationToken)
+            ?? throw ApiException.NotFound("Identity key not found");
+        if (key.RevokedAt is null)
+        {
+            key.RevokedAt = time.GetUtcNow();
+            AuditLog.Record(db, time, Actor.User(http.Session().UserId), "identity_key.revoked", device.Id, device.MerchantId,
+                new { key_id = keyId });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static Task<Ok<DeviceView>> Suspend(string deviceId, HttpContext http, VioPayDbContext db, TimeProvider time,
+        CancellationToken cancellationToken) => SetSuspendedAsync(deviceId, true, http, db, time, cancellationToken);
+
+    private static Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, VioPayDbContext db, TimeProvider time,
+        CancellationToken cancellationToken) => SetSuspendedAsync(deviceId, false, http, db, time, cancellationToken);
+
+    private static async Task<Ok<DeviceView>> SetSuspendedAsync(string deviceId, bool suspended, HttpContext http, VioPayDbContext db,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
+        if (device.Suspended != suspended)
+        {
+            device.Suspended = suspended;
+            device.UpdatedAt = time.GetUtcNow();
+            AuditLog.Record(db, time, Actor.User(http.Session().UserId), suspended ? "device.suspended" : "device.resumed",
+                device.Id, device.MerchantId);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok((await ViewsAsync(db, db.Devices.Where(d => d.Id == device.Id), cancellationToken))[0]);
+    }
+
+    private static async Task<Ok<JsonObject>> PutSettings(JsonObject request, HttpContext http, VioPayDbContext db,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var fields = new Dictionary<string, string>();
+        var settings = new JsonObject();
+        foreach (var name in new[] { "tip_info", "tax_info", "surcharge_info" })
+        {
+            var value = request[name];
+            if (value is null)
+            {
+                settings[name] = new JsonObject();
+            }
+            else if (value is JsonObject obj)
+            {
+                settings[name] = obj.DeepClone();
+            }
+            else
+            {
+                fields[name] = $"{name} must be a JSON object.";
+            }
+        }
+
+        foreach (var unknown in request.Select(p => p.Key).Except(["tip_info", "tax_info", "surcharge_info"]))
+        {
+            fields[unknown] = "Unknown field.";
+        }
+
+        if (fields.Count > 0)
+        {
+            throw ApiException.BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+        }
+
+        var session = http.Session();
+        var json = settings.ToJsonString();
+        await db.Merchants.Where(m => m.Id == session.MerchantId)
+            .ExecuteUpdateAsync(u => u.SetProperty(m => m.SettingsJson, json).SetProperty(m => m.UpdatedAt, time.GetUtcNow()), cancellationToken);
+        AuditLog.Record(db, time, Actor.User(session.UserId), "merchant.settings_updated", merchantId: session.MerchantId);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(settings);
+    }
+
+    private static async Task<Ok<JsonObject>> PutTerminalParameters(JsonObject request, HttpContext http, VioPayDbContext db,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var session = http.Session();
+        var json = request.ToJsonString();
+        await db.Merchants.Where(m => m.Id == session.MerchantId)
+            .ExecuteUpdateAsync(u => u.SetProperty(m => m.TerminalParametersJson, json).SetProperty(m => m.UpdatedAt, time.GetUtcNow()), cancellationToken);
+        AuditLog.Record(db, time, Actor.User(session.UserId), "merchant.terminal_parameters_updated", merchantId: session.MerchantId,
+            data: new { bytes = json.Length });
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(request);
+    }
+
+    private static void Validate(CreateDeviceRequest? request)
+    {
+        var fields = new Dictionary<string, string>();
+        if (request?.Label is { Length: > 200 })
+        {
+            fields["label"] = "label must be at most 200 characters.";
+        }
+
+        if (request?.Model is { Length: > 100 })
+        {
+            fields["model"] = "model must be at most 100 characters.";
+        }
+
+        if (fields.Count > 0)
+        {
+            throw ApiException.BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+        }
+    }
+
+    private static async Task<Device> OwnDeviceAsync(HttpContext http, VioPayDbContext db, string deviceId, CancellationToken cancellationToken)
+    {
+        var merchantId = http.Session().MerchantId;
+        return PosHeaderValidator.IsDeviceId(deviceId)
+            ? await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.MerchantId == merchantId, cancellationToken)
+              ?? throw ApiException.NotFound("Device not found")
+            : throw ApiException.NotFound("Device not found");
+    }
+
+    private static async Task<List<DeviceView>> ViewsAsync(VioPayDbContext db, IQueryable<Device> devices, CancellationToken cancellationToken)
+    {
+        var rows = await devices.AsNoTracking().OrderByDescending(d => d.CreatedAt).Take(1000).ToListAsync(cancellationToken);
+        var ids = rows.Select(d => d.Id).ToList();
+        var keys = (await db.IdentityKeys.AsNoTracking().Where(k => ids.Contains(k.DeviceId)).ToListAsync(cancellationToken))
+            .ToLookup(k => k.DeviceId);
+        return rows.Select(d => new DeviceView(d.Id, d.Status, d.Suspended, d.Label, d.Model, d.TerminalId, d.MerchantId, d.ResellerId,
+                d.CreatedAt, d.ClaimedAt, d.ActivatedAt,
+                keys[d.Id].OrderBy(k => k.CreatedAt).Select(k => new IdentityKeyView(k.KeyId, k.CreatedAt, k.RevokedAt)).ToList()))
+            .ToList();
+    }
+}

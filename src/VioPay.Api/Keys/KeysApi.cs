@@ -1,0 +1,240 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VioPay.Api.Audit;
+using VioPay.Api.Devices;
+using VioPay.Api.Infrastructure;
+using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.OpenApi;
+using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Infrastructure.Security;
+using VioPay.Api.Pos;
+using VioPay.Crypto;
+
+namespace VioPay.Api.Keys;
+
+/// <summary>Steps 6 to 8: keys, config, terminal parameters and activation, all on the attestation token.</summary>
+public static class KeysApi
+{
+    public static readonly JsonSerializerOptions PlaintextJson = CreatePlaintextJson();
+
+    private static JsonSerializerOptions CreatePlaintextJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        JsonExtensions.Apply(options);
+        return options;
+    }
+
+    public sealed record ActivateResponse(string Status, string ActivatedAt);
+
+    public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
+    {
+        var pos = app.MapGroup("/pos").WithTags("POS activation").RequirePosAuth(PosAuth.AttestationToken);
+
+        pos.MapPost("/keys", IssueKeys)
+            .WithName("PosKeys")
+            .WithSummary("Step 6: a fresh key set (TMK under the ZMK, KEK under TMK, MSK/TPK/TDK/MAC under KEK) as base64 TR-31 " +
+                "version D blocks with legacy and CMAC KCVs. It is the device's pending set until activation.")
+            .WithHeaders(PosDocs.AttestationToken)
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
+
+        pos.MapPost("/config", Config)
+            .WithName("PosConfig")
+            .WithSummary("Step 7a: core config (terminal id, merchant tip/tax/surcharge, EMV, security, branding) in an MSK envelope (TR31-DATA).")
+            .WithHeaders(PosDocs.AttestationToken)
+            .Produces<MskEnvelope>()
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
+
+        pos.MapPost("/terminal-parameters", TerminalParameters)
+            .WithName("PosTerminalParameters")
+            .WithSummary("Step 7b: the merchant's terminal parameters, gzip'd, in one TR31-DATA envelope or a TR31-DATA-CHUNKED one " +
+                "(pieces of at most 32 KiB of gzip, each with its own IV; concatenate by index, check sha256, gunzip).")
+            .WithHeaders(PosDocs.AttestationToken)
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
+
+        pos.MapPost("/activate", Activate)
+            .WithName("PosActivate")
+            .WithSummary("Step 8: MSK envelope {emv_ready, keys_installed, network_ok}, all true, makes the pending key set active " +
+                "and the device activated; answers {status, activated_at} in an envelope. A false flag is 409 naming it.")
+            .WithHeaders(PosDocs.AttestationToken)
+            .Accepts<MskEnvelope>("application/json")
+            .Produces<MskEnvelope>()
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
+        return app;
+    }
+
+    private static async Task<Ok<KeysResponse>> IssueKeys(HttpContext http, VioPayDbContext db, KeySetIssuer issuer,
+        IOptions<PosOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var device = RequireClaimed(http.Device());
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var response = await issuer.IssueAsync(device, options.Value.KeySetLifetimeDays, cancellationToken);
+        AuditLog.Record(db, time, Actor.Device(device.Id), "keys.issued", device.Id, device.MerchantId,
+            new { key_set_id = response.KeySet.KeySetId, kcv = response.Verification.Kcv });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(response);
+    }
+
+    private static async Task<Ok<MskEnvelope>> Config(HttpContext http, VioPayDbContext db, LocalMasterKey lmk,
+        CancellationToken cancellationToken)
+    {
+        var device = RequireClaimed(http.Device());
+        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, cancellationToken);
+        var merchant = await db.Merchants.AsNoTracking().FirstAsync(m => m.Id == device.MerchantId, cancellationToken);
+        var settings = JsonNode.Parse(merchant.SettingsJson)!.AsObject();
+        var config = new JsonObject
+        {
+            ["terminal"] = new JsonObject { ["terminal_id"] = device.TerminalId, ["device_id"] = device.Id },
+            ["merchant"] = new JsonObject
+            {
+                ["merchant_key"] = merchant.MerchantKey,
+                ["name"] = merchant.Name,
+                ["tip_info"] = settings["tip_info"]?.DeepClone() ?? new JsonObject(),
+                ["tax_info"] = settings["tax_info"]?.DeepClone() ?? new JsonObject(),
+                ["surcharge_info"] = settings["surcharge_info"]?.DeepClone() ?? new JsonObject(),
+            },
+            ["emv"] = new JsonObject
+            {
+                ["aid_list"] = new JsonArray("A0000000031010", "A0000000041010", "A000000025010801", "A0000001523010", "A0000000043060"),
+                ["terminal_capabilities"] = "E0F0C8",
+            },
+            ["security"] = new JsonObject { ["pin_required"] = true },
+            ["branding"] = new JsonObject { ["theme"] = "dark" },
+            ["device_config"] = new JsonObject { ["heartbeat_interval_sec"] = 60 },
+            ["key_set"] = new JsonObject { ["key_set_id"] = set.Id, ["mac_key_id"] = set.MacKeyId },
+        };
+        return TypedResults.Ok(Encrypt(lmk, set, config.ToJsonString()));
+    }
+
+    private static async Task<Ok<JsonObject>> TerminalParameters(HttpContext http, VioPayDbContext db, LocalMasterKey lmk,
+        IOptions<PosOptions> options, CancellationToken cancellationToken)
+    {
+        var device = RequireClaimed(http.Device());
+        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, cancellationToken);
+        var parameters = await db.Merchants.Where(m => m.Id == device.MerchantId).Select(m => m.TerminalParametersJson)
+            .FirstAsync(cancellationToken);
+        var msk = lmk.Unprotect(set.MskBlock);
+        try
+        {
+            return TypedResults.Ok(MskEnvelopeCipher.EncryptGzip(msk, Encoding.UTF8.GetBytes(parameters), options.Value.TerminalParametersChunkBytes));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(msk);
+        }
+    }
+
+    private static async Task<Ok<MskEnvelope>> Activate(HttpContext http, VioPayDbContext db, LocalMasterKey lmk,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var device = RequireClaimed(http.Device());
+        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, cancellationToken);
+        using var plaintext = DecryptRequest(http, lmk, set);
+
+        var flags = new Dictionary<string, bool>();
+        var fields = new Dictionary<string, string>();
+        foreach (var name in new[] { "emv_ready", "keys_installed", "network_ok" })
+        {
+            if (plaintext.RootElement.ValueKind == JsonValueKind.Object &&
+                plaintext.RootElement.TryGetProperty(name, out var value) &&
+                value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                flags[name] = value.GetBoolean();
+            }
+            else
+            {
+                fields[name] = $"{name} is required and must be true or false.";
+            }
+        }
+
+        if (fields.Count > 0)
+        {
+            throw ApiException.BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+        }
+
+        var notReady = flags.Where(f => !f.Value).Select(f => f.Key).ToArray();
+        if (notReady.Length > 0)
+        {
+            throw ApiException.Conflict("Device is not ready for activation", new Dictionary<string, object?> { ["not_ready"] = notReady });
+        }
+
+        var now = time.GetUtcNow();
+        if (set.Status == KeySetStatus.Pending)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.KeySets.Where(k => k.DeviceId == device.Id && k.Status == KeySetStatus.Active)
+                .ExecuteUpdateAsync(u => u.SetProperty(k => k.Status, KeySetStatus.Retired).SetProperty(k => k.RetiredAt, now), cancellationToken);
+            set.Status = KeySetStatus.Active;
+            set.ActivatedAt = now;
+            var firstActivation = device.Status != DeviceStatus.Activated;
+            device.Status = DeviceStatus.Activated;
+            device.ActivatedAt = now;
+            device.UpdatedAt = now;
+            AuditLog.Record(db, time, Actor.Device(device.Id), firstActivation ? "device.activated" : "keys.rotated",
+                device.Id, device.MerchantId, new { key_set_id = set.Id });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // A parallel activation of the same device committed first (one active set per device).
+                throw ApiException.Conflict("Device activation is already in progress");
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        var response = new ActivateResponse("activated", PosTime.Format(device.ActivatedAt ?? now));
+        return TypedResults.Ok(Encrypt(lmk, set, JsonSerializer.Serialize(response, PlaintextJson)));
+    }
+
+    private static Device RequireClaimed(Device device) => device.Status == DeviceStatus.Inactive
+        ? throw ApiException.Conflict("Device is not claimed yet", new Dictionary<string, object?> { ["device_status"] = device.Status })
+        : device;
+
+    /// <summary>
+    /// Parses and decrypts an MSK request envelope. Every failure, whatever the step, is the same
+    /// 401 with the same message, so the answer is no padding oracle (PROTOCOL §7).
+    /// </summary>
+    public static JsonDocument DecryptRequest(HttpContext http, LocalMasterKey lmk, KeySet set)
+    {
+        var msk = lmk.Unprotect(set.MskBlock);
+        try
+        {
+            var envelope = MskEnvelopeCipher.ParseJson(http.RawBody().Bytes);
+            if (envelope.KeyKcv is { } kcv && !string.Equals(kcv, set.MskKcv, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new EnvelopeException();
+            }
+
+            return JsonDocument.Parse(MskEnvelopeCipher.Decrypt(msk, envelope));
+        }
+        catch (Exception e) when (e is EnvelopeException or JsonException)
+        {
+            throw ApiException.Unauthorized(EnvelopeException.StandardMessage);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(msk);
+        }
+    }
+
+    public static MskEnvelope Encrypt(LocalMasterKey lmk, KeySet set, string json)
+    {
+        var msk = lmk.Unprotect(set.MskBlock);
+        try
+        {
+            return MskEnvelopeCipher.Encrypt(msk, json);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(msk);
+        }
+    }
+}
