@@ -83,7 +83,8 @@ internal sealed class MerchantConfiguration : IEntityTypeConfiguration<Merchant>
         builder.HasIndex(m => m.MerchantKey).IsUnique();
         builder.Property(m => m.Name).HasMaxLength(200);
         builder.Property(m => m.SettingsJson).HasColumnType("jsonb");
-        builder.Property(m => m.TerminalParametersJson).HasColumnType("jsonb");
+        // text, not jsonb: terminals get back exactly the bytes the merchant stored, key order included.
+        builder.Property(m => m.TerminalParametersJson).HasColumnType("text");
         builder.HasOne<Reseller>().WithMany().HasForeignKey(m => m.ResellerId).OnDelete(DeleteBehavior.Restrict);
     }
 }

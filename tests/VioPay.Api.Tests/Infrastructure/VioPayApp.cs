@@ -20,6 +20,9 @@ public class VioPayApp : WebApplicationFactory<Program>, IAsyncLifetime
     public string RedisPrefix { get; } = $"test:{Guid.NewGuid():N}:";
     public string LocalMasterKeyHex { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>The app's clock: real time plus an offset tests can advance.</summary>
+    public AdjustableTime Time { get; } = new();
+
     /// <summary>Overrides a configuration value (call before the first request).</summary>
     public VioPayApp With(string key, string? value)
     {
@@ -54,6 +57,7 @@ public class VioPayApp : WebApplicationFactory<Program>, IAsyncLifetime
 
         builder.ConfigureTestServices(services =>
         {
+            services.AddSingleton<TimeProvider>(Time);
             foreach (var configure in _services)
             {
                 configure(services);

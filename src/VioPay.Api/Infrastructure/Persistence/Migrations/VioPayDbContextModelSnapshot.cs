@@ -731,7 +731,7 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
 
                     b.Property<string>("TerminalParametersJson")
                         .IsRequired()
-                        .HasColumnType("jsonb")
+                        .HasColumnType("text")
                         .HasColumnName("terminal_parameters_json");
 
                     b.Property<DateTimeOffset>("UpdatedAt")

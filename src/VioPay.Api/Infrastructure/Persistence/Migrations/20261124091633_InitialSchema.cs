@@ -110,7 +110,7 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     merchant_key = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     settings_json = table.Column<string>(type: "jsonb", nullable: false),
-                    terminal_parameters_json = table.Column<string>(type: "jsonb", nullable: false),
+                    terminal_parameters_json = table.Column<string>(type: "text", nullable: false),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },

@@ -12,7 +12,7 @@ using VioPay.Api.Infrastructure.Persistence;
 namespace VioPay.Api.Infrastructure.Persistence.Migrations
 {
     [DbContext(typeof(VioPayDbContext))]
-    [Migration("20261124090546_InitialSchema")]
+    [Migration("20261124091633_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -734,7 +734,7 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
 
                     b.Property<string>("TerminalParametersJson")
                         .IsRequired()
-                        .HasColumnType("jsonb")
+                        .HasColumnType("text")
                         .HasColumnName("terminal_parameters_json");
 
                     b.Property<DateTimeOffset>("UpdatedAt")

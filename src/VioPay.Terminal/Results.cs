@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace VioPay.Terminal;
+
+/// <summary>An amount in minor units as a digit string ("1500" = 15.00 EUR) and its ISO 4217 code (PROTOCOL §1).</summary>
+public sealed record Money(string Value, string Currency);
+
+/// <summary>POST /pos/bootstrap.</summary>
+public sealed record BootstrapResult(string Status, DateTimeOffset ServerTime, string MinSupportedVersion);
+
+/// <summary>POST /pos/pairing-code.</summary>
+public sealed record PairingCodeResult(string PairingCode, int ExpiresInSec);
+
+/// <summary>GET /pos/status.</summary>
+public sealed record StatusResult(string DeviceStatus, bool IsClaimed, string? PairingCodeStatus = null);
+
+/// <summary>POST /pos/attest.</summary>
+public sealed record AttestResult(string Status, string AttestationToken, int ExpiresInSec);
+
+/// <summary>
+/// POST /pos/keys once every key has unwrapped and matched its check values. <see cref="Keys"/> is in install order
+/// (tmk, kek, msk, tpk, tdk, mac).
+/// </summary>
+public sealed record KeyInstallResult(
+    string KeySetId, DateTimeOffset? IssuedAt, DateTimeOffset? ExpiresAt, IReadOnlyList<KeyCheck> Keys);
+
+/// <summary>
+/// One installed key and the check values it matched: <see cref="Kcv"/> always (the legacy zero-block KCV),
+/// <see cref="KcvCmac"/> when the server sent verification.kcv_cmac for it.
+/// </summary>
+public sealed record KeyCheck(string Name, string? KeyId, string Kcv, string? KcvCmac);
+
+/// <summary>The decrypted answer of POST /pos/activate.</summary>
+public sealed record ActivateResult(string Status, DateTimeOffset ActivatedAt);
+
+public sealed record CardSummary(string Brand, string Last4);
+
+public sealed record GatewayData(string? AuthorizationCode = null, string? Rrn = null);
+
+/// <summary>A charge as POST /pos/charge, GET /pos/charge/{id} and GET /pos/charge?idempotency_key= answer it (PROTOCOL §8).</summary>
+public sealed record ChargeResult(
+    string ChargeId,
+    string Status,
+    Money Amount,
+    CardSummary? Card = null,
+    GatewayData? GatewayData = null,
+    string? DeclineCode = null,
+    DateTimeOffset? CreatedAt = null)
+{
+    /// <summary>True when the server answered with <c>Idempotent-Replayed: true</c>: this is the first answer again, nothing new was created.</summary>
+    [JsonIgnore]
+    public bool Replayed { get; init; }
+}
+
+/// <summary>POST /pos/charge/{id}/refund.</summary>
+public sealed record RefundResult(string RefundId, string Status, Money Amount, string? ChargeId = null)
+{
+    /// <summary>True when the server answered with <c>Idempotent-Replayed: true</c>.</summary>
+    [JsonIgnore]
+    public bool Replayed { get; init; }
+}
+
+/// <summary>POST /pos/charge/{id}/cancel and /reverse (fine point 5: reverse is cancel).</summary>
+public sealed record CancelResult(string ChargeId, string Status);
+
+/// <summary>
+/// POST /pos/charge/reverse (fine point 6): status "cancelled" with the charge the key created, or
+/// "reversal_recorded" with a null charge id when no charge has that key yet.
+/// </summary>
+public sealed record ReverseByKeyResult(string IdempotencyKey, string Status, string? ChargeId);

@@ -1,0 +1,74 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Infrastructure.Security;
+using VioPay.Api.Tenancy;
+using VioPay.Crypto;
+
+namespace VioPay.Api.Tests.Infrastructure;
+
+/// <summary>A merchant with an API client, created through the same services the admin CLI uses.</summary>
+public sealed record MerchantFixture(Guid ResellerId, Guid MerchantId, string ClientId, string ClientSecret);
+
+public static class Tenants
+{
+    public static async Task<MerchantFixture> CreateMerchantAsync(this VioPayApp app, Guid? resellerId = null)
+    {
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+        var hashing = scope.ServiceProvider.GetRequiredService<SecretHashing>();
+        var now = DateTimeOffset.UtcNow;
+        if (resellerId is null)
+        {
+            var reseller = new Reseller { Id = Guid.NewGuid(), Name = "Reseller " + SecureIds.Base62(6), CreatedAt = now };
+            db.Resellers.Add(reseller);
+            resellerId = reseller.Id;
+        }
+
+        var merchant = new Merchant
+        {
+            Id = Guid.NewGuid(), ResellerId = resellerId.Value, Name = "Acme " + SecureIds.Base62(6),
+            MerchantKey = "mk_" + SecureIds.Base62(12), CreatedAt = now, UpdatedAt = now,
+        };
+        var clientId = "mrc_" + SecureIds.Base62(20);
+        var secret = SecureIds.Base62(43);
+        var user = new User { Id = Guid.NewGuid(), Subject = "client:" + clientId, MerchantId = merchant.Id, CreatedAt = now };
+        db.Merchants.Add(merchant);
+        db.Users.Add(user);
+        db.ApiClients.Add(new MerchantApiClient
+        {
+            Id = Guid.NewGuid(), ClientId = clientId, MerchantId = merchant.Id, UserId = user.Id,
+            SecretVerifier = hashing.ClientSecretVerifier(clientId, secret), CreatedAt = now,
+        });
+        await db.SaveChangesAsync();
+        return new MerchantFixture(resellerId.Value, merchant.Id, clientId, secret);
+    }
+
+    /// <summary>An HttpClient carrying a Bearer token from <c>POST /client/session</c> (which also creates the session).</summary>
+    public static async Task<HttpClient> PortalClientAsync(this VioPayApp app, MerchantFixture merchant)
+    {
+        var client = app.CreateClient();
+        var response = await client.PostAsJsonAsync("/client/session",
+            new { client_id = merchant.ClientId, client_secret = merchant.ClientSecret, grant_type = "client_credentials" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.RootElement.GetProperty("access_token").GetString());
+        return client;
+    }
+
+    /// <summary>Provisions a device through <c>POST /merchant/devices</c> and returns a terminal-side helper holding its secrets.</summary>
+    public static async Task<TestTerminal> ProvisionAsync(this VioPayApp app, HttpClient portal)
+    {
+        var response = await portal.PostAsJsonAsync("/merchant/devices", new { label = "Counter 1", model = "PAX-A920" });
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = body.RootElement;
+        return new TestTerminal(app.CreateClient(), app.Time,
+            root.GetProperty("device_id").GetString()!,
+            root.GetProperty("identity_key").GetProperty("key_id").GetString()!,
+            Convert.FromBase64String(root.GetProperty("identity_key").GetProperty("secret").GetString()!),
+            Convert.FromHexString(root.GetProperty("zmk").GetProperty("key").GetString()!));
+    }
+}
