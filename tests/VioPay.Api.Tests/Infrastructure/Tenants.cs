@@ -72,3 +72,41 @@ public static class Tenants
             Convert.FromHexString(root.GetProperty("zmk").GetProperty("key").GetString()!));
     }
 }
+
+public static class ResellerPortal
+{
+    /// <summary>A reseller user's token (local issuer) with a session initiated through <c>POST /session/initiate</c>.</summary>
+    public static async Task<HttpClient> ResellerClientAsync(this VioPayApp app, Guid resellerId)
+    {
+        string token;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+            var user = new User { Id = Guid.NewGuid(), Subject = "user:" + SecureIds.Base62(12), ResellerId = resellerId, CreatedAt = DateTimeOffset.UtcNow };
+            db.Users.Add(user);
+            await db.SaveChangesAsync();
+            token = (await scope.ServiceProvider.GetRequiredService<VioPay.Api.Sessions.ITokenIssuer>().IssueAsync(user.Subject, null, default)).AccessToken;
+        }
+
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var initiated = await client.PostAsJsonAsync("/session/initiate", new { host = "reseller.viopay.io" });
+        Assert.True(initiated.IsSuccessStatusCode, await initiated.Content.ReadAsStringAsync());
+        return client;
+    }
+
+    public static async Task<TestTerminal> ProvisionInventoryAsync(this VioPayApp app, Guid resellerId)
+    {
+        var reseller = await app.ResellerClientAsync(resellerId);
+        var response = await reseller.PostAsJsonAsync("/reseller/devices", new { });
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = body.RootElement;
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("merchant_id").ValueKind);
+        return new TestTerminal(app.CreateClient(), app.Time,
+            root.GetProperty("device_id").GetString()!,
+            root.GetProperty("identity_key").GetProperty("key_id").GetString()!,
+            Convert.FromBase64String(root.GetProperty("identity_key").GetProperty("secret").GetString()!),
+            Convert.FromHexString(root.GetProperty("zmk").GetProperty("key").GetString()!));
+    }
+}
