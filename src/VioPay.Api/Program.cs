@@ -34,6 +34,7 @@ if (cli is not null)
     return await cli.RunAsync(app);
 }
 
+app.LogLocalMasterKey();
 app.UseErrorHandling();
 app.UseRequestLogging();
 app.UseMiddleware<RequestBodyBufferingMiddleware>();

@@ -209,7 +209,9 @@ public static class DevicesBackofficeApi
         TimeProvider time, CancellationToken cancellationToken)
     {
         var session = http.Session();
-        var json = request.ToJsonString();
+        // The body was parsed (so it is a JSON object) but the bytes stored are the merchant's own,
+        // so terminals receive exactly what was uploaded.
+        var json = System.Text.Encoding.UTF8.GetString(Infrastructure.RequestBodyExtensions.RawBody(http).Bytes);
         await db.Merchants.Where(m => m.Id == session.MerchantId)
             .ExecuteUpdateAsync(u => u.SetProperty(m => m.TerminalParametersJson, json).SetProperty(m => m.UpdatedAt, time.GetUtcNow()), cancellationToken);
         AuditLog.Record(db, time, Actor.User(session.UserId), "merchant.terminal_parameters_updated", merchantId: session.MerchantId,

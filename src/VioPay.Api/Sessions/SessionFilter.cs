@@ -26,7 +26,8 @@ public sealed class SessionFilter(SessionScope scope) : IEndpointFilter
             throw ApiException.Forbidden("This endpoint needs a merchant session");
         }
 
-        if (scope == SessionScope.Reseller && session.ResellerId is null)
+        // A merchant session carries its reseller's id too; reseller endpoints are for reseller users only.
+        if (scope == SessionScope.Reseller && (session.ResellerId is null || session.MerchantId is not null))
         {
             throw ApiException.Forbidden("This endpoint needs a reseller session");
         }

@@ -58,7 +58,7 @@ public sealed class MerchantApiClient
     /// <summary>The user the client acts as.</summary>
     public Guid UserId { get; set; }
 
-    /// <summary>PBKDF2-SHA256 verifier of the client secret: <c>pbkdf2-sha256$iterations$salt$hash</c>.</summary>
+    /// <summary>Verifier of the client secret: <c>hmac-sha256$</c> + HMAC under an LMK-derived key (see SecretHashing).</summary>
     public required string SecretVerifier { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

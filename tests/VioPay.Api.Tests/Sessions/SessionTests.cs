@@ -100,6 +100,15 @@ public sealed class SessionTests(VioPayApp app) : IClassFixture<VioPayApp>
         Assert.Equal(HttpStatusCode.OK, (await reseller.GetAsync("/reseller/devices")).StatusCode);
     }
 
+    [Fact]
+    public async Task AMerchantSessionCannotUseResellerEndpoints()
+    {
+        var portal = await app.PortalClientAsync(await app.CreateMerchantAsync());
+
+        await (await portal.GetAsync("/reseller/devices")).AssertErrorAsync(HttpStatusCode.Forbidden, "4003");
+        await (await portal.PostAsJsonAsync("/reseller/devices", new { })).AssertErrorAsync(HttpStatusCode.Forbidden, "4003");
+    }
+
     public static TheoryData<string> BadTokens() => new() { "alg-none", "wrong-issuer", "wrong-audience", "expired", "unknown-key", "garbage" };
 
     [Theory]

@@ -20,6 +20,13 @@ public static class SecurityExtensions
         return builder;
     }
 
+    /// <summary>Logs the LMK's CMAC KCV (never the key) so operators can check every instance runs with the same one.</summary>
+    public static WebApplication LogLocalMasterKey(this WebApplication app)
+    {
+        app.Logger.LogInformation("Local master key loaded, KCV {LmkKcv}", app.Services.GetRequiredService<LocalMasterKey>().Kcv);
+        return app;
+    }
+
     internal static byte[] LoadKey(IConfiguration configuration, IHostEnvironment environment)
     {
         var configured = configuration[LmkKey];
