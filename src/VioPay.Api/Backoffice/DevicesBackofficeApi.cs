@@ -193,7 +193,7 @@ public static class DevicesBackofficeApi
 
         if (fields.Count > 0)
         {
-            throw ApiException.BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+            throw ApiException.InvalidFields(fields);
         }
 
         var session = http.Session();
@@ -235,7 +235,7 @@ public static class DevicesBackofficeApi
 
         if (fields.Count > 0)
         {
-            throw ApiException.BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+            throw ApiException.InvalidFields(fields);
         }
     }
 

@@ -154,7 +154,7 @@ public static class KeysApi
 
         if (fields.Count > 0)
         {
-            throw ApiException.BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+            throw ApiException.InvalidFields(fields);
         }
 
         var notReady = flags.Where(f => !f.Value).Select(f => f.Key).ToArray();

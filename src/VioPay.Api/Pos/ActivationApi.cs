@@ -108,7 +108,7 @@ public static class ActivationApi
 
         if (fields.Count > 0)
         {
-            throw ApiException.BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+            throw ApiException.InvalidFields(fields);
         }
 
         var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == request.DeviceId, cancellationToken)

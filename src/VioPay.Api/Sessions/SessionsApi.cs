@@ -66,7 +66,7 @@ public static class SessionsApi
 
         if (fields.Count > 0)
         {
-            throw ApiException.BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+            throw ApiException.InvalidFields(fields);
         }
 
         var clientId = request.ClientId!;

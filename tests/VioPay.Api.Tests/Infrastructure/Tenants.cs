@@ -64,13 +64,16 @@ public static class Tenants
         var response = await portal.PostAsJsonAsync("/merchant/devices", new { label = "Counter 1", model = "PAX-A920" });
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var root = body.RootElement;
-        return new TestTerminal(app.CreateClient(), app.Time,
-            root.GetProperty("device_id").GetString()!,
-            root.GetProperty("identity_key").GetProperty("key_id").GetString()!,
-            Convert.FromBase64String(root.GetProperty("identity_key").GetProperty("secret").GetString()!),
-            Convert.FromHexString(root.GetProperty("zmk").GetProperty("key").GetString()!));
+        return app.TerminalFor(body.RootElement);
     }
+
+    /// <summary>A terminal holding the secrets a provisioning answer carries (PROTOCOL §4).</summary>
+    public static TestTerminal TerminalFor(this VioPayApp app, JsonElement provisioned) =>
+        new(app.CreateClient(), app.Time,
+            provisioned.GetProperty("device_id").GetString()!,
+            provisioned.GetProperty("identity_key").GetProperty("key_id").GetString()!,
+            Convert.FromBase64String(provisioned.GetProperty("identity_key").GetProperty("secret").GetString()!),
+            Convert.FromHexString(provisioned.GetProperty("zmk").GetProperty("key").GetString()!));
 }
 
 public static class ResellerPortal
@@ -101,12 +104,7 @@ public static class ResellerPortal
         var response = await reseller.PostAsJsonAsync("/reseller/devices", new { });
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var root = body.RootElement;
-        Assert.Equal(JsonValueKind.Null, root.GetProperty("merchant_id").ValueKind);
-        return new TestTerminal(app.CreateClient(), app.Time,
-            root.GetProperty("device_id").GetString()!,
-            root.GetProperty("identity_key").GetProperty("key_id").GetString()!,
-            Convert.FromBase64String(root.GetProperty("identity_key").GetProperty("secret").GetString()!),
-            Convert.FromHexString(root.GetProperty("zmk").GetProperty("key").GetString()!));
+        Assert.Equal(JsonValueKind.Null, body.RootElement.GetProperty("merchant_id").ValueKind);
+        return app.TerminalFor(body.RootElement);
     }
 }

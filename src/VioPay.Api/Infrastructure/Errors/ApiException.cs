@@ -17,6 +17,10 @@ public sealed class ApiException(int statusCode, string code, string message, ob
     public static ApiException BadRequest(string message, object? details = null) =>
         new(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, message, details);
 
+    /// <summary>Field-level validation failure (PROTOCOL §10.10): <c>details.fields</c> maps JSON paths to sentences.</summary>
+    public static ApiException InvalidFields(IReadOnlyDictionary<string, string> fields) =>
+        BadRequest("Invalid request body", new Dictionary<string, object?> { ["fields"] = fields });
+
     public static ApiException Unauthorized(string message, object? details = null) =>
         new(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message, details);
 
