@@ -65,7 +65,8 @@ public static class ActivationApi
     private static Ok<BootstrapResponse> Bootstrap(TimeProvider time, IOptions<PosOptions> options) =>
         TypedResults.Ok(new BootstrapResponse("ok", PosTime.Format(time.GetUtcNow()), options.Value.MinSupportedVersion));
 
-    private static async Task<Ok<PairingCodeResponse>> IssuePairingCode(HttpContext http, PairingCodes codes)
+    private static async Task<Ok<PairingCodeResponse>> IssuePairingCode(HttpContext http, PairingCodes codes, VioPayDbContext db,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var device = http.Device();
         if (device.Status != DeviceStatus.Inactive)
@@ -74,6 +75,10 @@ public static class ActivationApi
         }
 
         var issued = await codes.IssueAsync(device.Id);
+        // The code itself is a secret shown on the device's screen; the audit trail records only that one was issued.
+        AuditLog.Record(db, time, Actor.Device(device.Id), "pairing_code.issued", device.Id, device.MerchantId,
+            new { expires_in_sec = issued.ExpiresInSeconds });
+        await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new PairingCodeResponse(issued.Code, issued.ExpiresInSeconds));
     }
 

@@ -80,7 +80,10 @@ public sealed class ActivationFlowTests(VioPayApp app) : IClassFixture<VioPayApp
         Assert.Single(sets, s => s.Status == "retired" && s.MacKeyId == firstMacKeyId);
         var actions = await db.AuditEvents.Where(a => a.DeviceId == terminal.DeviceId).Select(a => a.Action).ToListAsync();
         Assert.Contains("device.provisioned", actions);
+        Assert.Contains("pairing_code.issued", actions);
         Assert.Contains("device.claimed", actions);
+        Assert.Contains("device.attested", actions);
+        Assert.Contains("keys.issued", actions);
         Assert.Contains("device.activated", actions);
         Assert.Contains("keys.rotated", actions);
     }
