@@ -8,6 +8,7 @@ using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Infrastructure.Redis;
 using VioPay.Api.Infrastructure.Security;
 using VioPay.Api.Keys;
+using VioPay.Api.Payments;
 using VioPay.Api.Pos;
 using VioPay.Api.Sessions;
 
@@ -47,7 +48,9 @@ app.MapSessionsApi();
 app.MapActivationApi();
 app.MapAttestApi();
 app.MapKeysApi();
+app.MapChargesApi();
 app.MapDevicesBackofficeApi();
+app.MapChargesBackofficeApi();
 
 await app.RunAsync();
 return 0;

@@ -27,9 +27,14 @@ public static class LoggingExtensions
 
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
-        // Path only: the query string is not logged, nor any header or body.
-        app.UseSerilogRequestLogging(o => o.MessageTemplate =
-            "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
+        // Path only: the query string is not logged, nor any header or body. The host's own logger, not the static
+        // Log.Logger the middleware would otherwise use, so every host in a process logs through its own sinks.
+        var logger = app.Services.GetRequiredService<Serilog.ILogger>();
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.Logger = logger;
+            o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+        });
         return app;
     }
 }

@@ -61,7 +61,7 @@ public static class KeysApi
             .WithSummary("Step 8: MSK envelope {emv_ready, keys_installed, network_ok}, all true, makes the pending key set active " +
                 "and the device activated; answers {status, activated_at} in an envelope. A false flag is 409 naming it.")
             .WithHeaders(PosDocs.AttestationToken)
-            .Accepts<MskEnvelope>("application/json")
+            .DocumentsJsonBody<MskEnvelope>()
             .Produces<MskEnvelope>()
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
         return app;

@@ -13,9 +13,6 @@ public static class ChargeStatus
     public const string Approved = "approved";
     public const string Declined = "declined";
     public const string Cancelled = "cancelled";
-
-    /// <summary>A pending charge the sweep found and reversed with the acquirer: never approved to the terminal.</summary>
-    public const string Failed = "failed";
 }
 
 /// <summary>
@@ -87,7 +84,10 @@ public sealed class IdempotencyRecord
     public string? ResourceId { get; set; }
     public int? ResponseStatus { get; set; }
 
-    /// <summary>The first answer's plaintext JSON (no PAN, no PIN block: the answer never holds one).</summary>
+    /// <summary>
+    /// The first answer's plaintext JSON (no PAN, no PIN block: the answer never holds one), kept as text so a replay
+    /// repeats it byte for byte (jsonb would reorder its keys).
+    /// </summary>
     public string? ResponseJson { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -113,7 +113,7 @@ internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
     {
         builder.ToTable("charges", t =>
         {
-            t.HasCheckConstraint("ck_charges_status", "status IN ('pending', 'approved', 'declined', 'cancelled', 'failed')");
+            t.HasCheckConstraint("ck_charges_status", "status IN ('pending', 'approved', 'declined', 'cancelled')");
             t.HasCheckConstraint("ck_charges_refund_bounded", "refunded_minor >= 0 AND refunded_minor <= amount_minor");
             t.HasCheckConstraint("ck_charges_amount_positive", "amount_minor > 0");
         });
@@ -137,7 +137,9 @@ internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
         builder.HasIndex(c => new { c.MerchantId, c.CreatedAt });
         builder.HasIndex(c => new { c.TerminalId, c.CreatedAt });
         builder.HasIndex(c => new { c.Status, c.CreatedAt });
-        builder.HasIndex(c => new { c.TerminalId, c.IdempotencyKey }).IsUnique().HasFilter("idempotency_key IS NOT NULL");
+        // Not unique: idempotency_records is what makes a key single-use while it is kept; after its purge the key is
+        // free again, and this index only serves recovery look-ups (GET /pos/charge?idempotency_key=).
+        builder.HasIndex(c => new { c.TerminalId, c.IdempotencyKey }).HasFilter("idempotency_key IS NOT NULL");
         builder.HasOne<Merchant>().WithMany().HasForeignKey(c => c.MerchantId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Terminal>().WithMany().HasForeignKey(c => c.TerminalId).OnDelete(DeleteBehavior.Restrict);
     }
@@ -170,7 +172,7 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         builder.Property(r => r.Key).HasMaxLength(255);
         builder.Property(r => r.State).HasMaxLength(20);
         builder.Property(r => r.ResourceId).HasMaxLength(32);
-        builder.Property(r => r.ResponseJson).HasColumnType("jsonb");
+        builder.Property(r => r.ResponseJson).HasColumnType("text");
         builder.HasIndex(r => r.ExpiresAt);
     }
 }

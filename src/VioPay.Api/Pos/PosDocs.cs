@@ -16,7 +16,17 @@ public static class PosDocs
     public static readonly HeaderDoc UserAgentOptional = UserAgent with { Required = false };
     public static readonly HeaderDoc ClientTypeOptional = ClientType with { Required = false };
 
+    public static readonly HeaderDoc TerminalId = new(PosHeaderNames.TerminalId, true, "The terminal id from the config (terminal.terminal_id), TID- + 6 digits.");
+    public static readonly HeaderDoc KeyIdMac = new(PosHeaderNames.KeyId, true, "The key_id of the active key set's MAC key; any other is 401.");
+    public static readonly HeaderDoc SignatureCharge = new(PosHeaderNames.Signature, true,
+        "v1= + base64(HMAC-SHA256(MAC key, METHOD\\nPATH\\nQUERY\\nBODY\\nTERMINAL_ID\\nTIMESTAMP\\nNONCE)); PATH and QUERY as sent, BODY the raw bytes (empty when none).");
+    public static readonly HeaderDoc NonceCharge = Nonce with { Description = "12-64 alphanumeric characters, single use per terminal (a replay is 401)." };
+    public static readonly HeaderDoc IdempotencyKey = new(PosHeaderNames.IdempotencyKey, false,
+        "Optional, 1-255 printable ASCII characters, scoped to the terminal, kept 24 h: the same request replays the first answer with Idempotent-Replayed: true; a different one is 422; one still in flight 409.");
+
     public static readonly HeaderDoc[] Activation = [DeviceId, UserAgent, ClientType];
+    public static readonly HeaderDoc[] Charge = [TerminalId, Timestamp, NonceCharge, KeyIdMac, SignatureCharge, ClientType, UserAgent];
+    public static readonly HeaderDoc[] ChargeWithIdempotency = [.. Charge, IdempotencyKey];
     public static readonly HeaderDoc[] Attest = [DeviceId, UserAgent, ClientType, KeyIdIdentity, Timestamp, Nonce, SignatureAttest];
     public static readonly HeaderDoc[] AttestationToken = [AttestationAuthorization, DeviceId, UserAgentOptional, ClientTypeOptional];
 }

@@ -22,6 +22,22 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
 
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
+            {
+                var body = context.Description.ActionDescriptor.EndpointMetadata.OfType<JsonBodyMetadata>().LastOrDefault();
+                if (body is not null)
+                {
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken) },
+                        },
+                    };
+                }
+            });
+
             // Headers declared with WithHeaders(...) become header parameters of the operation.
             options.AddOperationTransformer((operation, context, _) =>
             {

@@ -571,7 +571,6 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasDatabaseName("ix_charges_terminal_id_created_at");
 
                     b.HasIndex("TerminalId", "IdempotencyKey")
-                        .IsUnique()
                         .HasDatabaseName("ix_charges_terminal_id_idempotency_key")
                         .HasFilter("idempotency_key IS NOT NULL");
 
@@ -581,7 +580,7 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
 
                             t.HasCheckConstraint("ck_charges_refund_bounded", "refunded_minor >= 0 AND refunded_minor <= amount_minor");
 
-                            t.HasCheckConstraint("ck_charges_status", "status IN ('pending', 'approved', 'declined', 'cancelled', 'failed')");
+                            t.HasCheckConstraint("ck_charges_status", "status IN ('pending', 'approved', 'declined', 'cancelled')");
                         });
                 });
 
@@ -616,7 +615,7 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnName("resource_id");
 
                     b.Property<string>("ResponseJson")
-                        .HasColumnType("jsonb")
+                        .HasColumnType("text")
                         .HasColumnName("response_json");
 
                     b.Property<int?>("ResponseStatus")

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.OpenApi;
+using VioPay.Api.Infrastructure.Security;
+using VioPay.Api.Keys;
+using VioPay.Api.Pos;
+using VioPay.Crypto;
+
+namespace VioPay.Api.Payments;
+
+/// <summary>
+/// Phase 4 of seed 002: charge, refund, cancel, reverse, status and recovery by key, on the HMAC charge headers with
+/// MSK envelopes on request and answer as the seed's table says (PROTOCOL §5, §8).
+/// </summary>
+public static partial class ChargesApi
+{
+    [System.Text.RegularExpressions.GeneratedRegex("^ch_[0-9A-Za-z]{24}$")]
+    private static partial System.Text.RegularExpressions.Regex ChargeIdPattern();
+
+    public static IEndpointRouteBuilder MapChargesApi(this IEndpointRouteBuilder app)
+    {
+        var pos = app.MapGroup("/pos/charge").WithTags("POS payments").RequireTerminalSignature();
+        int[] errors = [400, 401, 403, 404, 409, 413, 415, 422, 426, 503];
+
+        pos.MapPost("", Charge)
+            .WithName("PosCharge")
+            .WithSummary("Step 9: a card-present charge. MSK envelope in (seed 002 step 9 plaintext) and out ({charge_id, status " +
+                "approved|declined, amount, refunded_amount, card {brand, last4}, gateway_data {authorization_code, rrn}, decline_code?, " +
+                "created_at}). A decline is 200 too. With Idempotency-Key: same request replays the first answer " +
+                "(Idempotent-Replayed: true), a different one 422, one still in flight 409, one reversed by key 409.")
+            .WithHeaders(PosDocs.ChargeWithIdempotency)
+            .DocumentsJsonBody<MskEnvelope>()
+            .Produces<MskEnvelope>()
+            .ProducesErrors(errors);
+
+        pos.MapGet("", FindByKey)
+            .WithName("PosFindChargeByIdempotencyKey")
+            .WithSummary("Recovery after a lost answer: ?idempotency_key=K answers the charge that key created (MSK envelope), " +
+                "404 when none, 409 while it is in flight. The query string is signed as sent.")
+            .WithHeaders(PosDocs.Charge)
+            .Produces<MskEnvelope>()
+            .ProducesErrors(400, 401, 403, 404, 409, 426, 503);
+
+        pos.MapPost("/reverse", ReverseByKey)
+            .WithName("PosReverseByIdempotencyKey")
+            .WithSummary("Reverse by key: MSK envelope {idempotency_key}. Cancels the charge that key created ({idempotency_key, " +
+                "status: cancelled, charge_id}); when none exists yet, records the reversal ({status: reversal_recorded, charge_id: null}) " +
+                "so a late charge with that key is refused 409. Declined or refunded charge 409.")
+            .WithHeaders(PosDocs.Charge)
+            .DocumentsJsonBody<MskEnvelope>()
+            .Produces<MskEnvelope>()
+            .ProducesErrors(400, 401, 403, 409, 413, 415, 426, 503);
+
+        pos.MapGet("/{chargeId}", Get)
+            .WithName("PosGetCharge")
+            .WithSummary("The charge as it is now (status approved, declined, cancelled or pending; refunded_amount), in an MSK " +
+                "envelope. The empty body is signed. Another terminal's charge is 404.")
+            .WithHeaders(PosDocs.Charge)
+            .Produces<MskEnvelope>()
+            .ProducesErrors(400, 401, 403, 404, 426, 503);
+
+        pos.MapPost("/{chargeId}/refund", Refund)
+            .WithName("PosRefundCharge")
+            .WithSummary("Partial or full refund of an approved charge: MSK envelope {amount {value, currency}, reason?} in, {refund_id, " +
+                "charge_id, status: approved, amount, created_at} out. Above the refundable amount or another currency 422; charge not " +
+                "approved 409. Idempotency-Key as for charges.")
+            .WithHeaders(PosDocs.ChargeWithIdempotency)
+            .DocumentsJsonBody<MskEnvelope>()
+            .Produces<MskEnvelope>()
+            .ProducesErrors(errors);
+
+        pos.MapPost("/{chargeId}/cancel", Cancel)
+            .WithName("PosCancelCharge")
+            .WithSummary("Cancel an approved charge that has no refund; no body (the empty body is signed). Answers {charge_id, status: " +
+                "cancelled, cancelled_at} in an MSK envelope, the same again for a repeat. Declined or refunded charge 409.")
+            .WithHeaders(PosDocs.Charge)
+            .Produces<MskEnvelope>()
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
+
+        pos.MapPost("/{chargeId}/reverse", Reverse)
+            .WithName("PosReverseCharge")
+            .WithSummary("Reverse is cancel (fine point 5): same rules, same answer.")
+            .WithHeaders(PosDocs.Charge)
+            .Produces<MskEnvelope>()
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
+        return app;
+    }
+
+    private static async Task<Ok<MskEnvelope>> Charge(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+        CancellationToken cancellationToken)
+    {
+        var terminal = http.Terminal();
+        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
+        var answer = await charges.ChargeAsync(terminal, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
+        return Answer(http, lmk, terminal, answer);
+    }
+
+    private static async Task<Ok<MskEnvelope>> Refund(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+        CancellationToken cancellationToken)
+    {
+        var terminal = http.Terminal();
+        RequireChargeId(chargeId);
+        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
+        var answer = await charges.RefundAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
+        return Answer(http, lmk, terminal, answer);
+    }
+
+    private static Task<Ok<MskEnvelope>> Cancel(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, lmk, cancellationToken);
+
+    private static Task<Ok<MskEnvelope>> Reverse(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, lmk, cancellationToken);
+
+    private static async Task<Ok<MskEnvelope>> CancelOrReverse(string chargeId, HttpContext http, ChargeOperations charges,
+        LocalMasterKey lmk, CancellationToken cancellationToken)
+    {
+        var terminal = http.Terminal();
+        RequireChargeId(chargeId);
+        return Answer(http, lmk, terminal, await charges.CancelAsync(terminal, chargeId, cancellationToken));
+    }
+
+    private static async Task<Ok<MskEnvelope>> ReverseByKey(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+        CancellationToken cancellationToken)
+    {
+        var terminal = http.Terminal();
+        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
+        return Answer(http, lmk, terminal, await charges.ReverseByKeyAsync(terminal, plaintext.RootElement, cancellationToken));
+    }
+
+    private static async Task<Ok<MskEnvelope>> Get(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+        CancellationToken cancellationToken)
+    {
+        var terminal = http.Terminal();
+        RequireChargeId(chargeId);
+        return Answer(http, lmk, terminal, await charges.GetAsync(terminal, chargeId, cancellationToken));
+    }
+
+    private static async Task<Ok<MskEnvelope>> FindByKey(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+        CancellationToken cancellationToken)
+    {
+        var terminal = http.Terminal();
+        var query = http.Request.Query;
+        var key = query["idempotency_key"];
+        if (key.Count != 1 || !PaymentValidation.IsIdempotencyKey(key.ToString()))
+        {
+            throw ApiException.BadRequest("Invalid query", new Dictionary<string, object?>
+            {
+                ["fields"] = new Dictionary<string, string>
+                {
+                    ["idempotency_key"] = "idempotency_key is required once: 1 to 255 printable ASCII characters.",
+                },
+            });
+        }
+
+        return Answer(http, lmk, terminal, await charges.FindByKeyAsync(terminal, key.ToString(), cancellationToken));
+    }
+
+    /// <summary>A malformed charge id cannot name any charge: 404, like an unknown one.</summary>
+    private static void RequireChargeId(string chargeId)
+    {
+        if (!ChargeIdPattern().IsMatch(chargeId))
+        {
+            throw ChargeOperations.ChargeNotFound();
+        }
+    }
+
+    private static string? IdempotencyKey(HttpContext http) =>
+        http.Request.Headers.TryGetValue(PosHeaderNames.IdempotencyKey, out var value) ? value.ToString() : null;
+
+    /// <summary>Every answer is freshly encrypted under the active MSK (a replay too: new IV, same plaintext).</summary>
+    private static Ok<MskEnvelope> Answer(HttpContext http, LocalMasterKey lmk, PosTerminalContext terminal, PosAnswer answer)
+    {
+        if (answer.Replayed)
+        {
+            http.Response.Headers[Idempotency.ReplayedHeader] = "true";
+        }
+
+        return TypedResults.Ok(KeysApi.Encrypt(lmk, terminal.KeySet, answer.Json));
+    }
+}

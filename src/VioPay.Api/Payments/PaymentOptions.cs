@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VioPay.Api.Payments;
+
+/// <summary>Payment behaviour that is configuration, not protocol (section <c>Payments</c>).</summary>
+public sealed class PaymentOptions
+{
+    public const string Section = "Payments";
+
+    /// <summary>How long an Idempotency-Key and its first answer are kept; PROTOCOL §8 asks for at least 24 h.</summary>
+    [Range(24, 24 * 365)]
+    public int IdempotencyRetentionHours { get; set; } = 24;
+
+    /// <summary>A charge still <c>pending</c> this long after it was written is judged abandoned, reversed and declined.</summary>
+    [Range(5, 3600)]
+    public int PendingSweepAfterSeconds { get; set; } = 120;
+
+    /// <summary>How often each instance runs the sweep, the reversal retries and the purge.</summary>
+    [Range(1, 3600)]
+    public int MaintenanceIntervalSeconds { get; set; } = 5;
+
+    [Range(1, 3600)]
+    public int ReversalRetryBaseSeconds { get; set; } = 2;
+
+    [Range(1, 86400)]
+    public int ReversalRetryMaxSeconds { get; set; } = 300;
+}

@@ -1,0 +1,87 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using VioPay.Api.Infrastructure.Persistence;
+
+namespace VioPay.Api.Payments;
+
+/// <summary>
+/// Runs on every instance, every <see cref="PaymentOptions.MaintenanceIntervalSeconds"/>: sweeps charges left
+/// <c>pending</c> by a crash (declined <c>processing_error</c>, their reversal queued, their Idempotency-Key answered),
+/// sends due reversals, and purges idempotency records past their retention. Rows are taken with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so instances share the work without doing any of it twice.
+/// </summary>
+public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<PaymentOptions> options, TimeProvider time,
+    ILogger<PaymentsMaintenance> logger) : BackgroundService
+{
+    public const string SweptDeclineCode = "processing_error";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.MaintenanceIntervalSeconds));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (Infrastructure.Errors.ApiExceptionHandler.IsDependencyFailure(e))
+            {
+                logger.LogWarning("Payments maintenance skipped a round: {Reason}", e.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>One round of all three jobs; tests call it to avoid waiting for the timer.</summary>
+    public async Task<MaintenanceRound> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+        var swept = await SweepPendingAsync(db, cancellationToken);
+        var reversed = await scope.ServiceProvider.GetRequiredService<ReversalOutbox>().SendDueAsync(null, 100, cancellationToken);
+        var purged = await db.IdempotencyRecords.Where(r => r.ExpiresAt < time.GetUtcNow()).ExecuteDeleteAsync(cancellationToken);
+        return new MaintenanceRound(swept, reversed, purged);
+    }
+
+    private async Task<int> SweepPendingAsync(VioPayDbContext db, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var cutoff = now.AddSeconds(-options.Value.PendingSweepAfterSeconds);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var abandoned = await db.Charges
+            .FromSql($"""
+                SELECT c.*, c.xmin FROM charges c WHERE c.status = 'pending' AND c.created_at < {cutoff}
+                ORDER BY c.created_at LIMIT 100 FOR UPDATE SKIP LOCKED
+                """)
+            .ToListAsync(cancellationToken);
+        foreach (var charge in abandoned)
+        {
+            charge.Status = ChargeStatus.Declined;
+            charge.DeclineCode = SweptDeclineCode;
+            charge.UpdatedAt = now;
+            db.AcquirerReversals.Add(ReversalOutbox.New(charge.Id, "abandoned_pending", now));
+            if (charge.IdempotencyKey is not null)
+            {
+                var json = System.Text.Json.JsonSerializer.Serialize(ChargeView.Of(charge), Keys.KeysApi.PlaintextJson);
+                await db.IdempotencyRecords
+                    .Where(r => r.TerminalId == charge.TerminalId && r.Key == charge.IdempotencyKey && r.ResourceId == charge.Id)
+                    .ExecuteUpdateAsync(u => u
+                        .SetProperty(r => r.State, IdempotencyState.Completed)
+                        .SetProperty(r => r.ResponseStatus, StatusCodes.Status200OK)
+                        .SetProperty(r => r.ResponseJson, json), cancellationToken);
+            }
+
+            logger.LogWarning("Charge {ChargeId} was left pending; declined and queued for reversal", charge.Id);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return abandoned.Count;
+    }
+}
+
+public sealed record MaintenanceRound(int Swept, int ReversalsAcknowledged, int IdempotencyRecordsPurged);
