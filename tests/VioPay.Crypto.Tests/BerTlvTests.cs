@@ -8,7 +8,7 @@ public sealed class BerTlvTests
     public void AChipReadParsesIntoItsTags()
     {
         // 9F26 cryptogram (8), 9F27 CID (1), 95 TVR (5), and a constructed 70 template holding 5A (PAN) and 5F24 (expiry).
-        const string hex = "9F2608A1B2C3D4E5F6A7B89F2701809505000000000070125A0841111111111111115F2403291231";
+        const string hex = "9F2608A1B2C3D4E5F6A7B89F270180950500000000007010" + "5A0841111111111111115F2403291231";
         Assert.True(BerTlv.TryParseHex(hex, out var objects));
         Assert.Equal(["9F26", "9F27", "95", "70"], objects.Select(o => o.Tag));
         Assert.Equal("A1B2C3D4E5F6A7B8", Convert.ToHexString(objects[0].Value.Span));
