@@ -45,7 +45,9 @@ public sealed record ChargeResult(
     CardSummary? Card = null,
     GatewayData? GatewayData = null,
     string? DeclineCode = null,
-    DateTimeOffset? CreatedAt = null)
+    DateTimeOffset? CreatedAt = null,
+    Money? RefundedAmount = null,
+    DateTimeOffset? CancelledAt = null)
 {
     /// <summary>True when the server answered with <c>Idempotent-Replayed: true</c>: this is the first answer again, nothing new was created.</summary>
     [JsonIgnore]

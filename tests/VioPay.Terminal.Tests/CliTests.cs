@@ -1,0 +1,143 @@
+using System.Text.Json;
+using VioPay.Api.Tests.Infrastructure;
+using VioPay.Terminal.Cli;
+
+namespace VioPay.Terminal.Tests;
+
+/// <summary>viopay-terminal against the real API: every command, readable and --json, and its failures.</summary>
+public sealed class CliTests(VioPayApp app) : IClassFixture<VioPayApp>
+{
+    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await new TerminalCli(_ => app.CreateClient()).RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private async Task<string[]> CredentialsAsync()
+    {
+        var merchant = await app.CreateMerchantAsync();
+        return ["--client-id", merchant.ClientId, "--client-secret", merchant.ClientSecret];
+    }
+
+    [Fact]
+    public async Task TheDemoWalksAFreshTerminalToAnApprovedChargeARefundAndACancel()
+    {
+        var (code, output, error) = await RunAsync(["demo", .. await CredentialsAsync()]);
+        Assert.True(code == 0, error);
+        foreach (var expected in new[]
+                 {
+                     "Provision", "Bootstrap", "Pairing code", "Claim", "Attest", "Keys", "KCV", "✓", "Config", "Terminal parameters",
+                     "Activate", "approved", "declined", "card_declined", "Partial refund", "cancelled", "Demo complete",
+                 })
+        {
+            Assert.Contains(expected, output, StringComparison.Ordinal);
+        }
+
+        Assert.Matches(@"refunded_amount\s+500 EUR", output);
+        Assert.DoesNotContain("4111111111111111", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProvisionActivateChargeRefundCancelAndStatusWorkOnAStateFile()
+    {
+        var credentials = await CredentialsAsync();
+        var state = Path.Combine(Path.GetTempPath(), $"viopay-cli-{Guid.NewGuid():N}.json");
+        try
+        {
+            Assert.Equal(0, (await RunAsync(["provision", "--state", state, "--label", "Till 9", .. credentials])).Code);
+            var activated = await RunAsync(["activate", "--state", state, "--json", .. credentials]);
+            Assert.True(activated.Code == 0, activated.Err);
+            using (var report = JsonDocument.Parse(activated.Out))
+            {
+                Assert.Matches(@"^TID-\d{6}$", report.RootElement.GetProperty("terminal_id").GetString());
+                Assert.Equal(10, report.RootElement.GetProperty("steps").GetArrayLength());
+            }
+
+            var charged = await RunAsync("charge", "--state", state, "--amount", "2000", "--idempotency-key", "cli-1", "--json");
+            Assert.True(charged.Code == 0, charged.Err);
+            using var charge = JsonDocument.Parse(charged.Out);
+            var chargeId = charge.RootElement.GetProperty("charge_id").GetString()!;
+            Assert.Equal("approved", charge.RootElement.GetProperty("status").GetString());
+
+            var replay = await RunAsync("charge", "--state", state, "--amount", "2000", "--idempotency-key", "cli-1");
+            Assert.Contains("(replayed)", replay.Out, StringComparison.Ordinal);
+            Assert.Contains(chargeId, replay.Out, StringComparison.Ordinal);
+
+            Assert.Equal(0, (await RunAsync("refund", "--state", state, "--charge", chargeId, "--amount", "500")).Code);
+            var status = await RunAsync("status", "--state", state, "--charge", chargeId);
+            Assert.Matches(@"refunded_amount\s+500 EUR", status.Out);
+            var byKey = await RunAsync("status", "--state", state, "--idempotency-key", "cli-1");
+            Assert.Contains(chargeId, byKey.Out, StringComparison.Ordinal);
+
+            var other = await RunAsync("charge", "--state", state, "--amount", "300", "--card", "5555555555554444", "--json");
+            using var second = JsonDocument.Parse(other.Out);
+            var cancel = await RunAsync("cancel", "--state", state, "--charge", second.RootElement.GetProperty("charge_id").GetString()!);
+            Assert.Contains("cancelled", cancel.Out, StringComparison.Ordinal);
+
+            var device = await RunAsync("status", "--state", state);
+            Assert.Contains("activated", device.Out, StringComparison.Ordinal);
+
+            // Running activate again on an activated terminal rotates its keys.
+            var rotated = await RunAsync(["activate", "--state", state, .. credentials]);
+            Assert.Contains("Keys rotated", rotated.Out, StringComparison.Ordinal);
+            Assert.Equal(0, (await RunAsync("charge", "--state", state, "--amount", "100")).Code);
+        }
+        finally
+        {
+            File.Delete(state);
+        }
+    }
+
+    [Fact]
+    public async Task FailuresAreOneReadableLineAndExitCodeOne()
+    {
+        var missing = await RunAsync("charge", "--state", "/nonexistent/terminal.json", "--amount", "100");
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("provision", missing.Err, StringComparison.Ordinal);
+
+        var noCredentials = await RunAsync("demo", "--client-id", "", "--client-secret", "");
+        Assert.Equal(1, noCredentials.Code);
+        Assert.Contains("--client-id", noCredentials.Err, StringComparison.Ordinal);
+
+        var wrongSecret = await RunAsync("demo", "--client-id", "mrc_nobody", "--client-secret", "nope");
+        Assert.Equal(1, wrongSecret.Code);
+        Assert.Contains("401 4001", wrongSecret.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", wrongSecret.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("provision")]
+    [InlineData("activate")]
+    [InlineData("charge")]
+    [InlineData("refund")]
+    [InlineData("cancel")]
+    [InlineData("status")]
+    [InlineData("demo")]
+    [InlineData("load")]
+    public async Task EveryCommandHasHelp(string command)
+    {
+        var (code, output, _) = await RunAsync(command, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Contains("--api", output, StringComparison.Ordinal);
+        Assert.Contains("--json", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AShortLoadRunReconcilesEveryAnswerWithTheDatabase()
+    {
+        var (code, output, error) = await RunAsync(["load", "--terminals", "2", "--duration", "3", "--concurrency", "4", "--json", .. await CredentialsAsync()]);
+        Assert.True(code == 0, error + output);
+        using var report = JsonDocument.Parse(output);
+        var root = report.RootElement;
+        Assert.True(root.GetProperty("operations").GetInt32() > 10);
+        var reconciliation = root.GetProperty("reconciliation");
+        Assert.Equal(0, reconciliation.GetProperty("lost_or_different").GetInt32());
+        Assert.Equal(0, reconciliation.GetProperty("duplicates").GetInt32());
+        Assert.Equal(reconciliation.GetProperty("answered_charges").GetInt32(), reconciliation.GetProperty("stored_charges").GetInt32());
+        Assert.Empty(root.GetProperty("errors").EnumerateObject());
+        Assert.True(root.GetProperty("latency_ms").GetProperty("p99").GetDouble() > 0);
+    }
+}
