@@ -19,6 +19,7 @@ public sealed record PosAnswer(string Json, bool Replayed);
 /// </summary>
 public sealed class ChargeOperations(
     VioPayDbContext db,
+    ChargeStore store,
     IPaymentProcessor processor,
     CardFingerprints fingerprints,
     ReversalOutbox reversals,
@@ -69,15 +70,13 @@ public sealed class ChargeOperations(
         {
             record = NewRecord(terminal.TerminalId, idempotencyKey, ChargeRoute, plaintext, now);
             record.ResourceId = charge.Id;
-            db.IdempotencyRecords.Add(record);
             if (expired)
             {
                 Complete(record, ChargeView.Of(charge));
             }
         }
 
-        db.Charges.Add(charge);
-        if (!await TrySaveNewAsync(cancellationToken))
+        if (!await store.InsertAsync(charge, record, cancellationToken))
         {
             return await ReplayAsync(terminal.TerminalId, idempotencyKey!, record!.RequestFingerprint, cancellationToken);
         }
@@ -113,27 +112,11 @@ public sealed class ChargeOperations(
             reversal = true;
         }
 
-        var now = time.GetUtcNow();
-        charge.UpdatedAt = now;
-        if (reversal)
-        {
-            db.AcquirerReversals.Add(ReversalOutbox.New(charge.Id, "acquirer_timeout", now));
-        }
-
-        var view = ChargeView.Of(charge);
-        if (record is not null)
-        {
-            Complete(record, view);
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(CancellationToken.None);
-        }
-        catch (DbUpdateConcurrencyException)
+        charge.UpdatedAt = time.GetUtcNow();
+        var view = Serialize(ChargeView.Of(charge));
+        if (!await store.CompleteAsync(charge, record is null ? null : view, reversal ? "acquirer_timeout" : null, CancellationToken.None))
         {
             // The sweep judged this charge abandoned and reversed it first; its outcome is the one that stands.
-            db.ChangeTracker.Clear();
             var swept = await db.Charges.AsNoTracking().FirstAsync(c => c.Id == charge.Id, CancellationToken.None);
             return new PosAnswer(Serialize(ChargeView.Of(swept)), false);
         }
@@ -143,7 +126,7 @@ public sealed class ChargeOperations(
             await reversals.TryNowAsync(charge.Id);
         }
 
-        return new PosAnswer(Serialize(view), false);
+        return new PosAnswer(view, false);
     }
 
     public async Task<PosAnswer> RefundAsync(PosTerminalContext terminal, string chargeId, JsonElement plaintext, string? idempotencyKey,

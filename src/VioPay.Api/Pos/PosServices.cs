@@ -23,6 +23,7 @@ public static class PosServices
         services.AddSingleton<CardFingerprints>();
         services.AddSingleton<IPaymentProcessor, AcquirerSimulator>();
         services.AddScoped<ChargeOperations>();
+        services.AddSingleton<ChargeStore>();
         services.AddScoped<ReversalOutbox>();
         services.AddSingleton<PaymentsMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<PaymentsMaintenance>());
