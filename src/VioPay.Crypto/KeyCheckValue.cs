@@ -11,6 +11,12 @@ public static class KeyCheckValue
         AesCmac.EnsureAesKeyLength(key.Length, nameof(key));
         using var aes = Aes.Create();
         aes.SetKey(key);
+        return Legacy(aes);
+    }
+
+    /// <summary>The legacy KCV with an AES instance already keyed, so an envelope needs one key schedule, not two.</summary>
+    internal static string Legacy(Aes aes)
+    {
         Span<byte> block = stackalloc byte[16];
         block.Clear();
         aes.EncryptEcb(block, block, PaddingMode.None);

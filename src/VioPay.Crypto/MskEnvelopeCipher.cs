@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -32,8 +33,9 @@ public static class MskEnvelopeCipher
         var utf8 = StrictUtf8.GetBytes(json);
         try
         {
-            var (ciphertext, iv) = EncryptPiece(msk, utf8);
-            return new MskEnvelope { Ciphertext = ciphertext, InitializationVector = iv, KeyKcv = KeyCheckValue.Legacy(msk) };
+            using var aes = CreateAes(msk);
+            var (ciphertext, iv) = EncryptPiece(aes, utf8);
+            return new MskEnvelope { Ciphertext = ciphertext, InitializationVector = iv, KeyKcv = KeyCheckValue.Legacy(aes) };
         }
         finally
         {
@@ -55,7 +57,7 @@ public static class MskEnvelopeCipher
         if (envelope is null
             || envelope.Format != MskEnvelope.SingleFormat
             || envelope.ContentEncoding is not null
-            || !TryDecryptPiece(msk, envelope.Mode, envelope.KeyKcv, envelope.Ciphertext, envelope.InitializationVector, out var utf8))
+            || !TryDecryptPiece(msk, envelope, out var utf8))
         {
             return false;
         }
@@ -103,11 +105,12 @@ public static class MskEnvelopeCipher
         EnsureMsk(msk);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChunkBytes);
         var gzip = Compress(utf8Json);
-        var kcv = KeyCheckValue.Legacy(msk);
+        using var aes = CreateAes(msk);
+        var kcv = KeyCheckValue.Legacy(aes);
 
         if (gzip.Length <= maxChunkBytes)
         {
-            var (ciphertext, iv) = EncryptPiece(msk, gzip);
+            var (ciphertext, iv) = EncryptPiece(aes, gzip);
             var single = new MskEnvelope
             {
                 ContentEncoding = MskEnvelope.GzipEncoding,
@@ -122,7 +125,7 @@ public static class MskEnvelopeCipher
         for (var offset = 0; offset < gzip.Length; offset += maxChunkBytes)
         {
             var piece = gzip.AsSpan(offset, Math.Min(maxChunkBytes, gzip.Length - offset));
-            var (ciphertext, iv) = EncryptPiece(msk, piece);
+            var (ciphertext, iv) = EncryptPiece(aes, piece);
             chunks.Add(new EnvelopeChunk { Index = chunks.Count, Ciphertext = ciphertext, InitializationVector = iv });
         }
 
@@ -171,14 +174,14 @@ public static class MskEnvelopeCipher
         if (format == MskEnvelope.SingleFormat)
         {
             var envelope = ReadEnvelope(root);
-            return TryDecryptPiece(msk, envelope.Mode, envelope.KeyKcv, envelope.Ciphertext, envelope.InitializationVector, out var single)
-                ? single
-                : throw new EnvelopeException();
+            return TryDecryptPiece(msk, envelope, out var single) ? single : throw new EnvelopeException();
         }
+
+        using var aes = CreateAes(msk);
 
         if (format != ChunkedEnvelope.ChunkedFormat
             || !TryGetString(root, "mode", out var mode) || mode != MskEnvelope.CbcMode
-            || !TryGetOptionalString(root, "key_kcv", out var kcv) || !KcvMatches(msk, kcv)
+            || !TryGetOptionalString(root, "key_kcv", out var kcv) || !KcvMatches(aes, kcv)
             || !root.TryGetProperty("total_size", out var totalElement) || totalElement.ValueKind != JsonValueKind.Number
             || !totalElement.TryGetInt64(out var totalSize) || totalSize < 0
             || !TryGetString(root, "sha256", out var shaHex) || !Hex.TryDecode(shaHex, out var sha) || sha.Length != Sha256Length
@@ -198,7 +201,7 @@ public static class MskEnvelopeCipher
                 || !TryGetString(chunk, "ciphertext", out var ciphertext)
                 || !TryGetString(chunk, "initialization_vector", out var iv)
                 || !TryGetString(chunk, "mode", out var chunkMode)
-                || !TryDecryptPiece(msk, chunkMode, kcv, ciphertext, iv, out var piece))
+                || !TryDecryptPiece(aes, chunkMode, kcv, ciphertext, iv, out var piece))
             {
                 throw new EnvelopeException();
             }
@@ -239,15 +242,20 @@ public static class MskEnvelopeCipher
         };
     }
 
-    private static (string Ciphertext, string Iv) EncryptPiece(ReadOnlySpan<byte> msk, ReadOnlySpan<byte> payload)
+    private static Aes CreateAes(ReadOnlySpan<byte> msk)
+    {
+        var aes = Aes.Create();
+        aes.SetKey(msk);
+        return aes;
+    }
+
+    private static (string Ciphertext, string Iv) EncryptPiece(Aes aes, ReadOnlySpan<byte> payload)
     {
         var asciiHex = new byte[payload.Length * 2];
         try
         {
             EncodeAsciiHex(payload, asciiHex);
             var iv = RandomNumberGenerator.GetBytes(IvLength);
-            using var aes = Aes.Create();
-            aes.SetKey(msk);
             var ciphertext = aes.EncryptCbc(asciiHex, iv, PaddingMode.PKCS7);
             return (Hex.Encode(ciphertext), Hex.Encode(iv));
         }
@@ -257,12 +265,18 @@ public static class MskEnvelopeCipher
         }
     }
 
+    private static bool TryDecryptPiece(ReadOnlySpan<byte> msk, MskEnvelope envelope, [NotNullWhen(true)] out byte[]? payload)
+    {
+        using var aes = CreateAes(msk);
+        return TryDecryptPiece(aes, envelope.Mode, envelope.KeyKcv, envelope.Ciphertext, envelope.InitializationVector, out payload);
+    }
+
     private static bool TryDecryptPiece(
-        ReadOnlySpan<byte> msk, string? mode, string? kcv, string? ciphertextHex, string? ivHex, [NotNullWhen(true)] out byte[]? payload)
+        Aes aes, string? mode, string? kcv, string? ciphertextHex, string? ivHex, [NotNullWhen(true)] out byte[]? payload)
     {
         payload = null;
         if (mode != MskEnvelope.CbcMode
-            || !KcvMatches(msk, kcv)
+            || !KcvMatches(aes, kcv)
             || !Hex.TryDecode(ivHex, out var iv) || iv.Length != IvLength
             || !Hex.TryDecode(ciphertextHex, out var ciphertext) || ciphertext.Length == 0 || ciphertext.Length % AesBlockSize != 0)
         {
@@ -272,8 +286,6 @@ public static class MskEnvelopeCipher
         var plaintext = new byte[ciphertext.Length];
         try
         {
-            using var aes = Aes.Create();
-            aes.SetKey(msk);
             var written = aes.DecryptCbc(ciphertext, iv, plaintext, PaddingMode.PKCS7);
             return TryDecodeAsciiHex(plaintext.AsSpan(0, written), out payload);
         }
@@ -288,19 +300,19 @@ public static class MskEnvelopeCipher
     }
 
     /// <summary>A KCV on the envelope must name this MSK (PROTOCOL §7); an absent one is fine on requests.</summary>
-    private static bool KcvMatches(ReadOnlySpan<byte> msk, string? kcv) =>
-        kcv is null || string.Equals(kcv, KeyCheckValue.Legacy(msk), StringComparison.OrdinalIgnoreCase);
+    private static bool KcvMatches(Aes aes, string? kcv) =>
+        kcv is null || string.Equals(kcv, KeyCheckValue.Legacy(aes), StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Uppercase ASCII hex of <paramref name="source"/> into <paramref name="destination"/> (vectorised by the runtime).</summary>
     private static void EncodeAsciiHex(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        ReadOnlySpan<byte> digits = "0123456789ABCDEF"u8;
-        for (var i = 0; i < source.Length; i++)
+        if (!Convert.TryToHexString(source, destination, out var written) || written != destination.Length)
         {
-            destination[2 * i] = digits[source[i] >> 4];
-            destination[(2 * i) + 1] = digits[source[i] & 0x0F];
+            throw new InvalidOperationException("The hex buffer is not twice the payload's length.");
         }
     }
 
+    /// <summary>ASCII hex of either case back to bytes; false for odd length or any other character.</summary>
     private static bool TryDecodeAsciiHex(ReadOnlySpan<byte> source, [NotNullWhen(true)] out byte[]? bytes)
     {
         bytes = null;
@@ -310,30 +322,16 @@ public static class MskEnvelopeCipher
         }
 
         var result = new byte[source.Length / 2];
-        for (var i = 0; i < result.Length; i++)
+        if (Convert.FromHexString(source, result, out var consumed, out var written) != OperationStatus.Done ||
+            consumed != source.Length || written != result.Length)
         {
-            var high = HexValue(source[2 * i]);
-            var low = HexValue(source[(2 * i) + 1]);
-            if ((high | low) < 0)
-            {
-                CryptographicOperations.ZeroMemory(result);
-                return false;
-            }
-
-            result[i] = (byte)((high << 4) | low);
+            CryptographicOperations.ZeroMemory(result);
+            return false;
         }
 
         bytes = result;
         return true;
     }
-
-    private static int HexValue(byte c) => c switch
-    {
-        >= (byte)'0' and <= (byte)'9' => c - '0',
-        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
-        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
-        _ => -1,
-    };
 
     private static bool TryGetString(JsonElement element, string name, [NotNullWhen(true)] out string? value)
     {
