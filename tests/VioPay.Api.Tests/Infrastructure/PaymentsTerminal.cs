@@ -103,6 +103,23 @@ public static class PaymentsTerminal
             t.EncryptedBody(JsonSerializer.Serialize(new { amount = new { value = amount, currency }, reason = "customer_request" })),
             idempotencyKey);
 
+    /// <summary>
+    /// The idempotency record a charge claims before it calls the acquirer, for the request <paramref name="json"/>:
+    /// what an instance that died mid-charge leaves behind.
+    /// </summary>
+    public static VioPay.Api.Payments.IdempotencyRecord InFlightRecord(this IServiceProvider services, string terminalId, string key,
+        string json, string resourceId, DateTimeOffset now)
+    {
+        using var plaintext = JsonDocument.Parse(json);
+        return new VioPay.Api.Payments.IdempotencyRecord
+        {
+            TerminalId = terminalId, Key = key, ResourceId = resourceId, CreatedAt = now, ExpiresAt = now.AddHours(24),
+            RequestFingerprint = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+                .GetRequiredService<VioPay.Api.Payments.CardFingerprints>(services)
+                .Request(VioPay.Api.Payments.ChargeOperations.ChargeRoute, VioPay.Api.Payments.Idempotency.Canonical(plaintext.RootElement)),
+        };
+    }
+
     public static string Text(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
 
     public static string Utf8(byte[] bytes) => Encoding.UTF8.GetString(bytes);

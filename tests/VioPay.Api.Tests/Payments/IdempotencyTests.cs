@@ -152,13 +152,7 @@ public sealed class IdempotencyTests(VioPayApp app) : IClassFixture<VioPayApp>
             // What a crashed instance leaves behind: the key claimed for this very request, its charge not yet answered.
             var db = Db(scope);
             var now = app.Time.GetUtcNow();
-            using var plaintext = JsonDocument.Parse(terminal.ChargeJson());
-            db.IdempotencyRecords.Add(new IdempotencyRecord
-            {
-                TerminalId = terminal.TerminalId!, Key = key, ResourceId = "ch_" + new string('P', 24), CreatedAt = now, ExpiresAt = now.AddHours(24),
-                RequestFingerprint = scope.ServiceProvider.GetRequiredService<CardFingerprints>()
-                    .Request(ChargeOperations.ChargeRoute, Idempotency.Canonical(plaintext.RootElement)),
-            });
+            db.IdempotencyRecords.Add(scope.ServiceProvider.InFlightRecord(terminal.TerminalId!, key, terminal.ChargeJson(), "ch_" + new string('P', 24), now));
             await db.SaveChangesAsync();
         }
 

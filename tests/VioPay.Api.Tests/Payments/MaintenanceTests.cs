@@ -119,13 +119,7 @@ public sealed class MaintenanceTests : IAsyncLifetime
             var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
             var now = app.Time.GetUtcNow();
             chargeId = VioPay.Crypto.SecureIds.NewChargeId();
-            using var plaintext = JsonDocument.Parse(json);
-            db.IdempotencyRecords.Add(new IdempotencyRecord
-            {
-                TerminalId = terminal.TerminalId!, Key = key, ResourceId = chargeId, CreatedAt = now, ExpiresAt = now.AddHours(24),
-                RequestFingerprint = scope.ServiceProvider.GetRequiredService<CardFingerprints>()
-                    .Request(ChargeOperations.ChargeRoute, Idempotency.Canonical(plaintext.RootElement)),
-            });
+            db.IdempotencyRecords.Add(scope.ServiceProvider.InFlightRecord(terminal.TerminalId!, key, json, chargeId, now));
             var device = await db.Devices.SingleAsync(d => d.Id == terminal.DeviceId);
             var keySet = await db.KeySets.SingleAsync(k => k.DeviceId == terminal.DeviceId && k.Status == "active");
             db.Charges.Add(new Charge
