@@ -13,6 +13,9 @@ public sealed class TwoInstances : IAsyncLifetime
     public ApiProcess A { get; private set; } = null!;
     public ApiProcess B { get; private set; } = null!;
 
+    /// <summary>The same set-up helpers over instances a test started itself (they are not disposed here).</summary>
+    public static TwoInstances Over(SharedBackends backends, ApiProcess a, ApiProcess b) => new() { Backends = backends, A = a, B = b };
+
     public async Task InitializeAsync()
     {
         Backends = await SharedBackends.CreateAsync();
