@@ -85,8 +85,11 @@ public sealed class ApiProcess : IAsyncDisposable
         var stdout = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"admin {string.Join(' ', args)}: {stdout}");
-        var json = stdout[stdout.IndexOf('{', StringComparison.Ordinal)..];
-        using var document = JsonDocument.Parse(json);
+        // Log events are JSON lines too ({"@t":…}); the command's answer is the last document that is not one.
+        var lines = stdout.Split('\n');
+        var first = Array.FindLastIndex(lines, l => l.StartsWith('{') && !l.StartsWith("{\"@t\"", StringComparison.Ordinal));
+        Assert.True(first >= 0, $"admin {string.Join(' ', args)} printed no JSON: {stdout}");
+        using var document = JsonDocument.Parse(string.Join('\n', lines[first..]));
         return document.RootElement.Clone();
     }
 
