@@ -89,8 +89,10 @@ public static class MskEnvelopeCipher
             using var document = JsonDocument.Parse(utf8Body.ToArray(), StrictJson);
             return ReadEnvelope(document.RootElement);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string value that is not valid UTF-8 (JsonElement.GetString refuses to
+            // transcode it). Found by FuzzTests; without this it escaped as a 500.
             throw new EnvelopeException();
         }
     }
