@@ -19,8 +19,9 @@ public sealed class CapturingApp : VioPayApp
 }
 
 /// <summary>
-/// PROTOCOL §8 and §9: no full PAN, PIN block or track-2 equivalent data is stored or logged. Every payment path is
-/// driven with sensitive data, then every table, every Redis value and every log line the app wrote is searched.
+/// PROTOCOL §8 and §9: no full PAN, PIN block or track-2 equivalent data is stored or logged, nor any key, token or
+/// client secret in clear. Every payment path is driven with sensitive data, then every table, every Redis value and
+/// every log line the app wrote is searched.
 /// </summary>
 public sealed class SensitiveDataTests(CapturingApp app) : IClassFixture<CapturingApp>
 {
@@ -42,9 +43,9 @@ public sealed class SensitiveDataTests(CapturingApp app) : IClassFixture<Capturi
     }
 
     [Fact]
-    public async Task NoPanPinBlockOrTrackDataIsStoredOrLogged()
+    public async Task NoPanPinBlockTrackDataKeyTokenOrSecretIsStoredOrLogged()
     {
-        var (terminal, portal, _) = await app.ActivatedTerminalAsync();
+        var (terminal, portal, merchant) = await app.ActivatedTerminalAsync();
         var approved = new List<string>();
         foreach (var pan in Pans)
         {
@@ -70,7 +71,15 @@ public sealed class SensitiveDataTests(CapturingApp app) : IClassFixture<Capturi
         await portal.GetStringAsync($"/merchant/charges/{approved[0]}");
         await app.Services.GetRequiredService<PaymentsMaintenance>().RunOnceAsync(default);
 
-        var secrets = Pans.Append(PinBlock).Append(Convert.ToHexString(Encoding.ASCII.GetBytes("DOE/JANE"))).ToArray();
+        // Card data, and every secret the flow handled: identity secret, ZMK, the six clear keys of the key set, the API
+        // client secret, the attestation token and the Bearer token.
+        var secrets = Pans.Append(PinBlock).Append(Convert.ToHexString(Encoding.ASCII.GetBytes("DOE/JANE")))
+            .Append(Convert.ToBase64String(terminal.IdentitySecret)).Append(Convert.ToHexString(terminal.IdentitySecret))
+            .Append(Convert.ToHexString(terminal.Zmk))
+            .Concat(terminal.ActiveKeys.Values.Select(Convert.ToHexString))
+            .Append(merchant.ClientSecret).Append(terminal.AttestationToken!).Append(portal.DefaultRequestHeaders.Authorization!.Parameter!)
+            .ToArray();
+        Assert.Equal(23, secrets.Length);
         var database = await DatabaseTextAsync();
         var redis = await RedisTextAsync();
         var logs = string.Join("\n", app.Logs.Lines);
