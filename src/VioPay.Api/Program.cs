@@ -36,8 +36,10 @@ if (cli is not null)
 }
 
 app.LogLocalMasterKey();
-app.UseErrorHandling();
+// Outermost, so the line it writes has the status the client got (a 409 thrown as ApiException is logged as 409, not
+// as the 500 the exception looks like before the handler answers it).
 app.UseRequestLogging();
+app.UseErrorHandling();
 app.UseMiddleware<RequestBodyBufferingMiddleware>();
 app.UseAuthentication();
 app.UseAuthorization();
