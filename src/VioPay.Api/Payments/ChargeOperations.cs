@@ -87,10 +87,10 @@ public sealed class ChargeOperations(
         }
 
         // From here on the pending row exists: the outcome must be recorded whatever the client does.
-        return await AuthorizeAndCompleteAsync(charge, record, input);
+        return await AuthorizeAndCompleteAsync(charge, input);
     }
 
-    private async Task<PosAnswer> AuthorizeAndCompleteAsync(Charge charge, IdempotencyRecord? record, ChargeInput input)
+    private async Task<PosAnswer> AuthorizeAndCompleteAsync(Charge charge, ChargeInput input)
     {
         var reversal = false;
         try
@@ -114,7 +114,7 @@ public sealed class ChargeOperations(
 
         charge.UpdatedAt = time.GetUtcNow();
         var view = Serialize(ChargeView.Of(charge));
-        if (!await store.CompleteAsync(charge, record is null ? null : view, reversal ? "acquirer_timeout" : null, CancellationToken.None))
+        if (!await store.CompleteAsync(charge, charge.IdempotencyKey is null ? null : view, reversal ? "acquirer_timeout" : null, CancellationToken.None))
         {
             // The sweep judged this charge abandoned and reversed it first; its outcome is the one that stands.
             var swept = await db.Charges.AsNoTracking().FirstAsync(c => c.Id == charge.Id, CancellationToken.None);

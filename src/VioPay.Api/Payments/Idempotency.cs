@@ -13,7 +13,8 @@ namespace VioPay.Api.Payments;
 public static class Idempotency
 {
     public const string ReplayedHeader = "Idempotent-Replayed";
-    private const string PrimaryKey = "pk_idempotency_records";
+    /// <summary>The constraint a second claim of one key violates.</summary>
+    public const string PrimaryKey = "pk_idempotency_records";
 
     /// <summary>
     /// The plaintext with object keys sorted and no insignificant white space, so that a retry that serialises the
