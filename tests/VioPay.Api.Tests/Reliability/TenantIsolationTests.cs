@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Tests.Infrastructure;
+
+namespace VioPay.Api.Tests.Reliability;
+
+/// <summary>
+/// Issue 6, broken object-level authorization: for every route of the API (read from its own endpoint table, so a
+/// new route without a case here fails this test), merchant B, its terminal and its reseller reach for merchant A's
+/// devices, keys, charges, refunds and settings, and get 401, 403 or 404, with A's data unchanged.
+/// </summary>
+public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayApp>
+{
+    [Fact]
+    public async Task NoRouteLetsOneTenantReachAnothersData()
+    {
+        // Victim A: an activated terminal with a charge, a refund and an Idempotency-Key; an unclaimed device with a live code.
+        var (victim, portalA, merchantA) = await app.ActivatedTerminalAsync();
+        var keyA = Guid.NewGuid().ToString();
+        var chargeA = (await victim.ChargeOkAsync(idempotencyKey: keyA)).Text("charge_id");
+        await victim.SendEncryptedOkAsync(victim.RefundRequest(chargeA, "100"));
+        var unclaimedA = await app.ProvisionAsync(portalA);
+        var codeA = await unclaimedA.PairingCodeAsync();
+        var settingsA = await portalA.PutAsJsonAsync("/merchant/settings", new { tip_info = new { enabled = true } });
+        Assert.Equal(HttpStatusCode.OK, settingsA.StatusCode);
+
+        // Attacker B: another merchant of another reseller, with its own activated terminal and a reseller user.
+        var (attacker, portalB, merchantB) = await app.ActivatedTerminalAsync();
+        await attacker.AttestAsync();
+        var resellerB = await app.ResellerClientAsync(merchantB.ResellerId);
+
+        async Task Expect(HttpResponseMessage response, HttpStatusCode status, string code) => await response.AssertErrorAsync(status, code);
+        HttpRequestMessage AsVictimDevice(HttpRequestMessage request)
+        {
+            request.Headers.Remove("X-Device-Id");
+            request.Headers.TryAddWithoutValidation("X-Device-Id", victim.DeviceId);
+            return request;
+        }
+
+        var cases = new Dictionary<string, Func<Task>>
+        {
+            // No tenant's data behind these.
+            ["GET /health/live"] = () => Task.CompletedTask,
+            ["GET /health/ready"] = () => Task.CompletedTask,
+            ["GET /openapi/{documentName}.json"] = () => Task.CompletedTask,
+            ["POST /session/initiate"] = () => Task.CompletedTask,
+
+            // Client credentials: B's client id with A's secret, and the reverse, are refused.
+            ["POST /client/session"] = async () => await Expect(await app.CreateClient().PostAsJsonAsync("/client/session",
+                new { client_id = merchantB.ClientId, client_secret = merchantA.ClientSecret, grant_type = "client_credentials" }),
+                HttpStatusCode.Unauthorized, "4001"),
+            ["POST /auth/token"] = async () => await Expect(await app.CreateClient().PostAsJsonAsync("/auth/token",
+                new { client_id = merchantA.ClientId, client_secret = merchantB.ClientSecret, grant_type = "client_credentials" }),
+                HttpStatusCode.Unauthorized, "4001"),
+
+            // Activation headers name a device and carry no secret (seed 001): what they reveal is the device's own
+            // status, and on a claimed device nothing can be changed.
+            ["POST /pos/bootstrap"] = async () => Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().SendAsync(victim.Activation(HttpMethod.Post, "/pos/bootstrap"))).StatusCode),
+            ["GET /pos/status"] = async () =>
+            {
+                var status = await victim.SendOkAsync(victim.Activation(HttpMethod.Get, "/pos/status"));
+                Assert.Equal(["device_status", "is_claimed", "pairing_code_status"], status.EnumerateObject().Select(p => p.Name));
+            },
+            ["POST /pos/pairing-code"] = async () => await Expect(await app.CreateClient().SendAsync(victim.Activation(HttpMethod.Post, "/pos/pairing-code")),
+                HttpStatusCode.Conflict, "4009"),
+
+            // B claims A's device with its real code: 403 (PROTOCOL §3), and the device stays A's, unclaimed.
+            ["POST /pos/claim"] = async () => await Expect(await portalB.ClaimAsync(unclaimedA.DeviceId, codeA), HttpStatusCode.Forbidden, "4003"),
+
+            // B's identity key presented for A's device: not a key of that device (fine point 8: 404).
+            ["POST /pos/attest"] = async () =>
+            {
+                var request = attacker.Attest();
+                AsVictimDevice(request);
+                await Expect(await attacker.Http.SendAsync(request), HttpStatusCode.NotFound, "4004");
+            },
+
+            // B's attestation token with A's device id.
+            ["POST /pos/keys"] = async () => await Expect(await attacker.Http.SendAsync(AsVictimDevice(attacker.WithToken("/pos/keys"))), HttpStatusCode.Unauthorized, "4001"),
+            ["POST /pos/config"] = async () => await Expect(await attacker.Http.SendAsync(AsVictimDevice(attacker.WithToken("/pos/config"))), HttpStatusCode.Unauthorized, "4001"),
+            ["POST /pos/terminal-parameters"] = async () => await Expect(await attacker.Http.SendAsync(AsVictimDevice(attacker.WithToken("/pos/terminal-parameters"))), HttpStatusCode.Unauthorized, "4001"),
+            ["POST /pos/activate"] = async () => await Expect(await attacker.Http.SendAsync(AsVictimDevice(attacker.WithToken("/pos/activate", attacker.EncryptedBody("{}")))), HttpStatusCode.Unauthorized, "4001"),
+
+            // Terminal B and A's charge, refund and key.
+            ["GET /pos/charge/{chargeId}"] = async () => await Expect(await attacker.Http.SendAsync(attacker.Signed(HttpMethod.Get, $"/pos/charge/{chargeA}", null)), HttpStatusCode.NotFound, "4004"),
+            ["POST /pos/charge/{chargeId}/refund"] = async () => await Expect(await attacker.Http.SendAsync(attacker.RefundRequest(chargeA, "100")), HttpStatusCode.NotFound, "4004"),
+            ["POST /pos/charge/{chargeId}/cancel"] = async () => await Expect(await attacker.Http.SendAsync(attacker.Signed(HttpMethod.Post, $"/pos/charge/{chargeA}/cancel", null)), HttpStatusCode.NotFound, "4004"),
+            ["POST /pos/charge/{chargeId}/reverse"] = async () => await Expect(await attacker.Http.SendAsync(attacker.Signed(HttpMethod.Post, $"/pos/charge/{chargeA}/reverse", null)), HttpStatusCode.NotFound, "4004"),
+            ["GET /pos/charge"] = async () => await Expect(await attacker.Http.SendAsync(attacker.Signed(HttpMethod.Get, "/pos/charge?idempotency_key=" + keyA, null)), HttpStatusCode.NotFound, "4004"),
+            ["POST /pos/charge/reverse"] = async () =>
+            {
+                // Keys are the terminal's own: B's reversal of A's key is recorded for B and touches nothing of A.
+                var answer = (await attacker.SendEncryptedOkAsync(attacker.Signed(HttpMethod.Post, "/pos/charge/reverse",
+                    attacker.EncryptedBody(JsonSerializer.Serialize(new { idempotency_key = keyA }))))).Body;
+                Assert.Equal("reversal_recorded", answer.Text("status"));
+            },
+            ["POST /pos/charge"] = async () =>
+            {
+                // Charging as A's terminal needs A's MAC key: B's signature under A's terminal id is refused.
+                var request = attacker.Signed(HttpMethod.Post, "/pos/charge", attacker.EncryptedBody(attacker.ChargeJson(terminalId: victim.TerminalId)),
+                    signedTerminalId: victim.TerminalId);
+                request.Headers.Remove("X-Terminal-Id");
+                request.Headers.TryAddWithoutValidation("X-Terminal-Id", victim.TerminalId);
+                await Expect(await attacker.Http.SendAsync(request), HttpStatusCode.Unauthorized, "4001");
+            },
+
+            // Merchant B's portal and A's devices, keys and charges.
+            ["GET /merchant/devices/{deviceId}"] = async () => await Expect(await portalB.GetAsync($"/merchant/devices/{victim.DeviceId}"), HttpStatusCode.NotFound, "4004"),
+            ["POST /merchant/devices/{deviceId}/identity-keys"] = async () => await Expect(await portalB.PostAsync($"/merchant/devices/{victim.DeviceId}/identity-keys", null), HttpStatusCode.NotFound, "4004"),
+            ["DELETE /merchant/devices/{deviceId}/identity-keys/{keyId}"] = async () => await Expect(await portalB.DeleteAsync($"/merchant/devices/{victim.DeviceId}/identity-keys/{victim.IdentityKeyId}"), HttpStatusCode.NotFound, "4004"),
+            ["POST /merchant/devices/{deviceId}/suspend"] = async () => await Expect(await portalB.PostAsync($"/merchant/devices/{victim.DeviceId}/suspend", null), HttpStatusCode.NotFound, "4004"),
+            ["POST /merchant/devices/{deviceId}/resume"] = async () => await Expect(await portalB.PostAsync($"/merchant/devices/{victim.DeviceId}/resume", null), HttpStatusCode.NotFound, "4004"),
+            ["GET /merchant/charges/{chargeId}"] = async () => await Expect(await portalB.GetAsync($"/merchant/charges/{chargeA}"), HttpStatusCode.NotFound, "4004"),
+            ["GET /merchant/devices"] = async () => Assert.DoesNotContain(victim.DeviceId, await portalB.GetStringAsync("/merchant/devices"), StringComparison.Ordinal),
+            ["GET /merchant/charges"] = async () => Assert.DoesNotContain(chargeA, await portalB.GetStringAsync($"/merchant/charges?terminal_id={victim.TerminalId}"), StringComparison.Ordinal),
+            ["POST /merchant/devices"] = async () =>
+            {
+                var created = await portalB.PostAsJsonAsync("/merchant/devices", new { label = "B's till" });
+                using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+                Assert.Equal(merchantB.MerchantId.ToString(), body.RootElement.GetProperty("merchant_id").GetString());
+            },
+            ["PUT /merchant/settings"] = async () => Assert.Equal(HttpStatusCode.OK, (await portalB.PutAsJsonAsync("/merchant/settings", new { tip_info = new { enabled = false } })).StatusCode),
+            ["PUT /merchant/terminal-parameters"] = async () => Assert.Equal(HttpStatusCode.OK, (await portalB.PutAsJsonAsync("/merchant/terminal-parameters", new { b = 1 })).StatusCode),
+
+            // Reseller routes: a merchant's session is refused; B's reseller sees none of A's reseller's devices.
+            ["POST /reseller/devices"] = async () => await Expect(await portalB.PostAsJsonAsync("/reseller/devices", new { }), HttpStatusCode.Forbidden, "4003"),
+            ["GET /reseller/devices"] = async () => Assert.DoesNotContain(unclaimedA.DeviceId, await resellerB.GetStringAsync("/reseller/devices"), StringComparison.Ordinal),
+        };
+
+        var routes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["ANY"])
+                .Select(m => $"{m} /{e.RoutePattern.RawText!.Trim('/')}"))
+            .ToHashSet();
+        Assert.True(routes.SetEquals(cases.Keys),
+            $"routes without a case: {string.Join(", ", routes.Except(cases.Keys))}; cases without a route: {string.Join(", ", cases.Keys.Except(routes))}");
+
+        foreach (var (route, attempt) in cases)
+        {
+            try
+            {
+                await attempt();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new Xunit.Sdk.XunitException($"{route}: {e.Message}");
+            }
+        }
+
+        // A's data is exactly as it was.
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+        var charge = await db.Charges.AsNoTracking().SingleAsync(c => c.Id == chargeA);
+        Assert.Equal(("approved", 100L), (charge.Status, charge.RefundedMinor));
+        Assert.Single(await db.Refunds.Where(r => r.ChargeId == chargeA).ToListAsync());
+        var devices = await db.Devices.AsNoTracking().Where(d => d.MerchantId == merchantA.MerchantId).ToListAsync();
+        Assert.All(devices, d => Assert.False(d.Suspended));
+        Assert.Contains(devices, d => d.Id == unclaimedA.DeviceId && d.Status == "inactive");
+        Assert.False(await db.IdentityKeys.AnyAsync(k => k.DeviceId == victim.DeviceId && k.RevokedAt != null));
+        Assert.Single(await db.IdentityKeys.Where(k => k.DeviceId == victim.DeviceId).ToListAsync());
+        var merchant = await db.Merchants.AsNoTracking().SingleAsync(m => m.Id == merchantA.MerchantId);
+        Assert.Contains("\"enabled\": true", merchant.SettingsJson, StringComparison.Ordinal);
+        Assert.Equal("{}", merchant.TerminalParametersJson);
+        Assert.Equal("approved", (await victim.SendEncryptedOkAsync(victim.Signed(HttpMethod.Get, $"/pos/charge/{chargeA}", null))).Body.Text("status"));
+    }
+}
