@@ -85,6 +85,17 @@ public sealed class FuzzTests
     }
 
     [Fact]
+    public void MemoryStaysFlatWhileFuzzing()
+    {
+        // A parser that kept what it read (a cache, a growing buffer) would show here; gzip bombs are bounded separately.
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        MutatedEnvelopesFailOnlyAsEnvelopeErrors();
+        MutatedKeyBlocksFailOnlyAsTr31ErrorsAndNeverUnwrapAnotherKey();
+        RandomSignatureHeadersAndTlvNeverThrow();
+        Assert.True(GC.GetTotalMemory(forceFullCollection: true) - before < 32 * 1024 * 1024);
+    }
+
+    [Fact]
     public void RandomSignatureHeadersAndTlvNeverThrow()
     {
         var random = new Random(4);
