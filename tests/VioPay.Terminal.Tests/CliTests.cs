@@ -76,6 +76,20 @@ public sealed class CliTests(VioPayApp app) : IClassFixture<VioPayApp>
             var cancel = await RunAsync("cancel", "--state", state, "--charge", second.RootElement.GetProperty("charge_id").GetString()!);
             Assert.Contains("cancelled", cancel.Out, StringComparison.Ordinal);
 
+            // Recovery by key: the charge cli-1 created has a refund, so reversing it by key is refused (cancel's rules);
+            // a key no charge has used yet records the reversal.
+            var refusedByKey = await RunAsync("cancel", "--state", state, "--idempotency-key", "cli-1");
+            Assert.Equal(1, refusedByKey.Code);
+            Assert.Contains("409 4009", refusedByKey.Err, StringComparison.Ordinal);
+            var recorded = await RunAsync("cancel", "--state", state, "--idempotency-key", "cli-never-charged", "--json");
+            Assert.True(recorded.Code == 0, recorded.Err);
+            using (var reversal = JsonDocument.Parse(recorded.Out))
+            {
+                Assert.Equal("reversal_recorded", reversal.RootElement.GetProperty("status").GetString());
+            }
+
+            Assert.Equal(1, (await RunAsync("cancel", "--state", state)).Code);
+
             var device = await RunAsync("status", "--state", state);
             Assert.Contains("activated", device.Out, StringComparison.Ordinal);
 

@@ -209,17 +209,32 @@ public sealed class TerminalCli(Func<Uri, HttpClient>? httpFactory = null)
 
     private Command Cancel()
     {
-        var charge = new Option<string>("--charge") { Description = "The charge id (ch_…).", Required = true };
+        var charge = new Option<string?>("--charge") { Description = "The charge id (ch_…)." };
+        var key = new Option<string?>("--idempotency-key")
+        {
+            Description = "Instead of --charge: reverse the charge this key created (POST /pos/charge/reverse), or record the " +
+                "reversal so a late charge with the key is refused. The recovery when a charge's answer was lost.",
+        };
         var reverse = new Option<bool>("--reverse") { Description = "Use /reverse instead of /cancel (same rules, same answer)." };
-        var command = new Command("cancel", "Cancel an approved, unrefunded charge (POST /pos/charge/{id}/cancel).");
+        var command = new Command("cancel", "Cancel an approved, unrefunded charge (POST /pos/charge/{id}/cancel), or reverse one by its Idempotency-Key.");
         command.Options.Add(_state);
         command.Options.Add(charge);
+        command.Options.Add(key);
         command.Options.Add(reverse);
         command.SetAction((result, ct) => Guarded(result, async output =>
         {
             using var http = Http(result);
             var terminal = new PosTerminal(http, LoadState(result.GetValue(_state)!));
-            var id = result.GetValue(charge)!;
+            if (result.GetValue(key) is { } idempotencyKey)
+            {
+                var byKey = await terminal.ReverseByIdempotencyKeyAsync(idempotencyKey, ct);
+                output.Step(new("Reverse by Idempotency-Key", [("idempotency_key", byKey.IdempotencyKey), ("status", byKey.Status),
+                    ("charge_id", byKey.ChargeId ?? "(none yet: a late charge with this key will be refused)")]));
+                output.Finish(byKey);
+                return;
+            }
+
+            var id = result.GetValue(charge) ?? throw new CliException("cancel needs --charge <ch_…> or --idempotency-key <key>.");
             var cancelled = result.GetValue(reverse) ? await terminal.ReverseAsync(id, ct) : await terminal.CancelAsync(id, ct);
             output.Step(new("Cancel", [("charge_id", cancelled.ChargeId), ("status", cancelled.Status)]));
             output.Finish(cancelled);
