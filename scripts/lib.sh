@@ -296,3 +296,20 @@ stop_redis() {
         redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
     fi
 }
+
+# The first "key": "string" value of KEY in the JSON on stdin (the admin CLI's answers are flat).
+json_field() { grep -o "\"$1\": *\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
+
+# new_merchant_client API_DLL NAME: a reseller, a merchant and an API client made with the API's admin
+# CLI (same configuration and LMK as the server, from the environment). Sets MERCHANT_ID, CLIENT_ID and
+# CLIENT_SECRET as shell variables, unexported, so the caller decides which process sees the secret.
+new_merchant_client() {
+    local dll="$1" name="$2" reseller client
+    reseller="$(dotnet "$dll" create-reseller --name "$name reseller" | json_field reseller_id)"
+    MERCHANT_ID="$(dotnet "$dll" create-merchant --reseller "$reseller" --name "$name" | json_field merchant_id)"
+    client="$(dotnet "$dll" create-api-client --merchant "$MERCHANT_ID")"
+    CLIENT_ID="$(json_field client_id <<<"$client")"
+    CLIENT_SECRET="$(json_field client_secret <<<"$client")"
+    [ -n "$reseller" ] && [ -n "$MERCHANT_ID" ] && [ -n "$CLIENT_ID" ] && [ -n "$CLIENT_SECRET" ] ||
+        die "the admin CLI could not create the merchant '$name' and its API client"
+}

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
@@ -200,15 +201,7 @@ public sealed class ChargeOperations(
     public async Task<PosAnswer> CancelAsync(PosTerminalContext terminal, string chargeId, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var charge = await LockChargeAsync(terminal.TerminalId, chargeId, cancellationToken);
-        var cancelledNow = Cancel(charge);
-        await db.SaveChangesAsync(CancellationToken.None);
-        await transaction.CommitAsync(CancellationToken.None);
-        if (cancelledNow)
-        {
-            await reversals.TryNowAsync(charge.Id);
-        }
-
+        var charge = await CancelLockedAsync(transaction, terminal.TerminalId, chargeId, cancellationToken);
         return new PosAnswer(Serialize(new CancelView(charge.Id, ChargeStatus.Cancelled, charge.CancelledAt)), false);
     }
 
@@ -270,15 +263,7 @@ public sealed class ChargeOperations(
                 throw ApiException.Conflict("This Idempotency-Key did not create a charge");
             }
 
-            var charge = await LockChargeAsync(terminal.TerminalId, record.ResourceId, cancellationToken);
-            var cancelledNow = Cancel(charge);
-            await db.SaveChangesAsync(CancellationToken.None);
-            await transaction.CommitAsync(CancellationToken.None);
-            if (cancelledNow)
-            {
-                await reversals.TryNowAsync(charge.Id);
-            }
-
+            var charge = await CancelLockedAsync(transaction, terminal.TerminalId, record.ResourceId, cancellationToken);
             return new PosAnswer(Serialize(new ReverseByKeyView(key!, ChargeStatus.Cancelled, charge.Id)), false);
         }
     }
@@ -308,6 +293,25 @@ public sealed class ChargeOperations(
     }
 
     public static ApiException ChargeNotFound() => ApiException.NotFound("Charge not found");
+
+    /// <summary>
+    /// Cancel's rules on the locked charge, committed in <paramref name="transaction"/>; the reversal a fresh cancel owes
+    /// is sent after the commit (and retried by the outbox if that fails).
+    /// </summary>
+    private async Task<Charge> CancelLockedAsync(IDbContextTransaction transaction, string terminalId, string chargeId,
+        CancellationToken cancellationToken)
+    {
+        var charge = await LockChargeAsync(terminalId, chargeId, cancellationToken);
+        var cancelledNow = Cancel(charge);
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        if (cancelledNow)
+        {
+            await reversals.TryNowAsync(charge.Id);
+        }
+
+        return charge;
+    }
 
     /// <summary>Marks an approved, unrefunded charge cancelled and queues its reversal; false when it already was.</summary>
     private bool Cancel(Charge charge)

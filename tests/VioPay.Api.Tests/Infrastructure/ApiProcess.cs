@@ -17,6 +17,15 @@ public sealed record SharedBackends(string Postgres, string Redis, string RedisP
             Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
     }
 
+    /// <summary>One count(*) over the shared database, for tests that check what the processes wrote.</summary>
+    public async Task<long> CountAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Postgres);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public Dictionary<string, string> Environment(IReadOnlyDictionary<string, string>? extra = null)
     {
         var env = new Dictionary<string, string>

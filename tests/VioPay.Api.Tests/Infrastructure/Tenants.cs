@@ -47,11 +47,14 @@ public static class Tenants
     }
 
     /// <summary>An HttpClient carrying a Bearer token from <c>POST /client/session</c> (which also creates the session).</summary>
-    public static async Task<HttpClient> PortalClientAsync(this VioPayApp app, MerchantFixture merchant)
+    public static Task<HttpClient> PortalClientAsync(this VioPayApp app, MerchantFixture merchant) =>
+        app.CreateClient().SignInAsync(merchant.ClientId, merchant.ClientSecret);
+
+    /// <summary>Signs <paramref name="client"/> in with API client credentials: every later request carries the Bearer token.</summary>
+    public static async Task<HttpClient> SignInAsync(this HttpClient client, string clientId, string clientSecret)
     {
-        var client = app.CreateClient();
         var response = await client.PostAsJsonAsync("/client/session",
-            new { client_id = merchant.ClientId, client_secret = merchant.ClientSecret, grant_type = "client_credentials" });
+            new { client_id = clientId, client_secret = clientSecret, grant_type = "client_credentials" });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.RootElement.GetProperty("access_token").GetString());
@@ -68,8 +71,11 @@ public static class Tenants
     }
 
     /// <summary>A terminal holding the secrets a provisioning answer carries (PROTOCOL §4).</summary>
-    public static TestTerminal TerminalFor(this VioPayApp app, JsonElement provisioned) =>
-        new(app.CreateClient(), app.Time,
+    public static TestTerminal TerminalFor(this VioPayApp app, JsonElement provisioned) => TerminalFor(app.CreateClient(), app.Time, provisioned);
+
+    /// <summary>The same, on any client and clock (a real API process, several instances).</summary>
+    public static TestTerminal TerminalFor(HttpClient http, TimeProvider time, JsonElement provisioned) =>
+        new(http, time,
             provisioned.GetProperty("device_id").GetString()!,
             provisioned.GetProperty("identity_key").GetProperty("key_id").GetString()!,
             Convert.FromBase64String(provisioned.GetProperty("identity_key").GetProperty("secret").GetString()!),

@@ -94,26 +94,18 @@ public sealed class PostgresRestartTests
         Assert.All(outcomes, o => Assert.True(o.EndsWith(" 200", StringComparison.Ordinal) || o.EndsWith(" 503 5003", StringComparison.Ordinal), o));
 
         // Every approved answer is in the database; the sweep leaves nothing pending; every key has at most one charge.
-        await using var db = new NpgsqlConnection(backends.Postgres);
-        await db.OpenAsync();
         foreach (var (_, chargeId) in approved)
         {
-            Assert.Equal(1L, await ScalarAsync(db, $"SELECT count(*) FROM charges WHERE id = '{chargeId}' AND status = 'approved'"));
+            Assert.Equal(1L, await backends.CountAsync($"SELECT count(*) FROM charges WHERE id = '{chargeId}' AND status = 'approved'"));
         }
 
         var deadline = Stopwatch.StartNew();
-        while (await ScalarAsync(db, "SELECT count(*) FROM charges WHERE status = 'pending'") > 0)
+        while (await backends.CountAsync("SELECT count(*) FROM charges WHERE status = 'pending'") > 0)
         {
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "a charge stayed pending");
             await Task.Delay(500);
         }
 
-        Assert.Equal(0L, await ScalarAsync(db, "SELECT count(*) FROM (SELECT idempotency_key FROM charges GROUP BY idempotency_key HAVING count(*) > 1) d"));
-    }
-
-    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
+        Assert.Equal(0L, await backends.CountAsync("SELECT count(*) FROM (SELECT idempotency_key FROM charges GROUP BY idempotency_key HAVING count(*) > 1) d"));
     }
 }

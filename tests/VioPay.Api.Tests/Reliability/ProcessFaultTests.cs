@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using Npgsql;
 using VioPay.Api.Tests.Infrastructure;
 
 namespace VioPay.Api.Tests.Reliability;
@@ -81,7 +80,7 @@ public sealed class ProcessFaultTests
             // A new instance: the sweep resolves whatever the dead one left pending.
             await using var revived = await ApiProcess.StartAsync(backends, FastSweep);
             var deadline = Stopwatch.StartNew();
-            while (await CountAsync(backends, "SELECT count(*) FROM charges WHERE status = 'pending'") > 0)
+            while (await backends.CountAsync("SELECT count(*) FROM charges WHERE status = 'pending'") > 0)
             {
                 Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "charges stayed pending after the sweep");
                 await Task.Delay(500);
@@ -90,7 +89,7 @@ public sealed class ProcessFaultTests
             // Every approved answer the client got is in the database, approved.
             foreach (var (_, chargeId) in approved)
             {
-                Assert.Equal(1, await CountAsync(backends, $"SELECT count(*) FROM charges WHERE id = '{chargeId}' AND status = 'approved'"));
+                Assert.Equal(1, await backends.CountAsync($"SELECT count(*) FROM charges WHERE id = '{chargeId}' AND status = 'approved'"));
             }
 
             // Retrying every key on the new instance gives each key's original outcome, and never a second charge.
@@ -106,11 +105,11 @@ public sealed class ProcessFaultTests
                     Assert.Equal(original, body.Text("charge_id"));
                 }
 
-                Assert.Equal(1, await CountAsync(backends, $"SELECT count(*) FROM charges WHERE idempotency_key = '{key}'"));
+                Assert.Equal(1, await backends.CountAsync($"SELECT count(*) FROM charges WHERE idempotency_key = '{key}'"));
             }
 
-            Assert.Equal(json.Count, await CountAsync(backends, "SELECT count(*) FROM charges"));
-            Assert.Equal(0, await CountAsync(backends,
+            Assert.Equal(json.Count, await backends.CountAsync("SELECT count(*) FROM charges"));
+            Assert.Equal(0, await backends.CountAsync(
                 "SELECT count(*) FROM charges c WHERE c.decline_code = 'processing_error' AND NOT EXISTS " +
                 "(SELECT 1 FROM acquirer_reversals r WHERE r.charge_id = c.id)"));
         }
@@ -149,21 +148,13 @@ public sealed class ProcessFaultTests
             var statuses = await Task.WhenAll(sends);
             Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
             Assert.Equal(0, await exit);
-            Assert.Equal(24, await CountAsync(backends, "SELECT count(*) FROM charges WHERE status = 'approved'"));
+            Assert.Equal(24, await backends.CountAsync("SELECT count(*) FROM charges WHERE status = 'approved'"));
             Assert.Contains(api.Output, line => line.Contains("Application is shutting down", StringComparison.Ordinal));
         }
         finally
         {
             await TestDependencies.DropDatabaseAsync(backends.Postgres);
         }
-    }
-
-    private static async Task<long> CountAsync(SharedBackends backends, string sql)
-    {
-        await using var connection = new NpgsqlConnection(backends.Postgres);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>The merchant and terminal set-up of <see cref="TwoInstances"/>, on one given instance.</summary>

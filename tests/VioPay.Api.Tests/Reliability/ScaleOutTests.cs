@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using VioPay.Api.Tests.Infrastructure;
@@ -38,17 +37,7 @@ public sealed class TwoInstances : IAsyncLifetime
         var merchant = await ApiProcess.AdminAsync(Backends, "create-merchant", "--reseller", reseller.GetProperty("reseller_id").GetString()!,
             "--name", "Scale-out merchant");
         var client = await ApiProcess.AdminAsync(Backends, "create-api-client", "--merchant", merchant.GetProperty("merchant_id").GetString()!);
-        var portal = Alternating();
-        var session = await portal.PostAsJsonAsync("/client/session", new
-        {
-            client_id = client.GetProperty("client_id").GetString(),
-            client_secret = client.GetProperty("client_secret").GetString(),
-            grant_type = "client_credentials",
-        });
-        Assert.True(session.IsSuccessStatusCode, await session.Content.ReadAsStringAsync());
-        using var body = JsonDocument.Parse(await session.Content.ReadAsStringAsync());
-        portal.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.RootElement.GetProperty("access_token").GetString());
-        return portal;
+        return await Alternating().SignInAsync(client.GetProperty("client_id").GetString()!, client.GetProperty("client_secret").GetString()!);
     }
 
     public HttpClient Alternating() => new(new RoundRobin(A.BaseAddress, B.BaseAddress)) { BaseAddress = A.BaseAddress };
@@ -59,12 +48,7 @@ public sealed class TwoInstances : IAsyncLifetime
         var response = await portal.PostAsJsonAsync("/merchant/devices", new { label = "Till", model = "PAX-A920" });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var device = body.RootElement;
-        return new TestTerminal(http ?? Alternating(), TimeProvider.System,
-            device.GetProperty("device_id").GetString()!,
-            device.GetProperty("identity_key").GetProperty("key_id").GetString()!,
-            Convert.FromBase64String(device.GetProperty("identity_key").GetProperty("secret").GetString()!),
-            Convert.FromHexString(device.GetProperty("zmk").GetProperty("key").GetString()!));
+        return Tenants.TerminalFor(http ?? Alternating(), TimeProvider.System, body.RootElement);
     }
 }
 
