@@ -26,6 +26,7 @@ builder.AddRedis();
 builder.AddLocalMasterKey();
 builder.AddBackofficeAuthentication();
 builder.AddPosServices();
+builder.AddPayments();
 builder.AddHealth();
 builder.AddApiDocumentation();
 
@@ -36,6 +37,7 @@ if (cli is not null)
 }
 
 app.LogLocalMasterKey();
+app.LogPaymentProcessor();
 // Outermost, so the line it writes has the status the client got (a 409 thrown as ApiException is logged as 409, not
 // as the 500 the exception looks like before the handler answers it).
 app.UseRequestLogging();

@@ -36,8 +36,8 @@ public sealed class AcquirerSimulator(TimeProvider time) : IPaymentProcessor
 
     public Task ReverseAsync(string chargeId, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task RefundAsync(string chargeId, string refundId, long amountMinor, string currency, CancellationToken cancellationToken) =>
-        Task.CompletedTask;
+    public Task<RefundResult> RefundAsync(string chargeId, string refundId, long amountMinor, string currency,
+        CancellationToken cancellationToken) => Task.FromResult(RefundResult.Acknowledged);
 
     /// <summary>Six characters from the charge id's hash: what an issuer's approval code looks like.</summary>
     public static string AuthorizationCode(string chargeId)

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.Options;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Keys;
@@ -13,7 +12,7 @@ namespace VioPay.Api.Payments;
 public sealed record PosAnswer(string Json, bool Replayed);
 
 /// <summary>
-/// Charge, refund, cancel and reverse-by-key (PROTOCOL §8) on one terminal's rows. A charge is written as
+/// Charge, cancel and reverse-by-key (PROTOCOL §8) on one terminal's rows. A charge is written as
 /// <c>pending</c> and committed before the acquirer is called and completed after, so a crash in between leaves a
 /// row that <see cref="PaymentsMaintenance"/> reverses, never an authorization without a charge. Once the pending row
 /// is committed nothing is cancelled by the client going away: the outcome is always written.
@@ -23,8 +22,8 @@ public sealed class ChargeOperations(
     ChargeStore store,
     IPaymentProcessor processor,
     CardFingerprints fingerprints,
+    IdempotencyKeys keys,
     ReversalOutbox reversals,
-    IOptions<PaymentOptions> options,
     TimeProvider time,
     ILogger<ChargeOperations> logger)
 {
@@ -69,17 +68,17 @@ public sealed class ChargeOperations(
         IdempotencyRecord? record = null;
         if (idempotencyKey is not null)
         {
-            record = NewRecord(terminal.TerminalId, idempotencyKey, ChargeRoute, plaintext, now);
+            record = keys.New(terminal.TerminalId, idempotencyKey, ChargeRoute, plaintext, now);
             record.ResourceId = charge.Id;
             if (expired)
             {
-                Complete(record, ChargeView.Of(charge));
+                IdempotencyKeys.Complete(record, Serialize(ChargeView.Of(charge)));
             }
         }
 
         if (!await store.InsertAsync(charge, record, cancellationToken))
         {
-            return await ReplayAsync(terminal.TerminalId, idempotencyKey!, record!.RequestFingerprint, cancellationToken);
+            return await keys.ReplayAsync(terminal.TerminalId, idempotencyKey!, record!.RequestFingerprint, cancellationToken);
         }
 
         if (expired)
@@ -130,73 +129,6 @@ public sealed class ChargeOperations(
         return new PosAnswer(view, false);
     }
 
-    public async Task<PosAnswer> RefundAsync(PosTerminalContext terminal, string chargeId, JsonElement plaintext, string? idempotencyKey,
-        CancellationToken cancellationToken)
-    {
-        var input = PaymentValidation.ValidateRefund(plaintext);
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        IdempotencyRecord? record = null;
-        if (idempotencyKey is not null)
-        {
-            // The key is claimed first: a racing twin waits here for this transaction, then replays its answer.
-            record = NewRecord(terminal.TerminalId, idempotencyKey, $"POST /pos/charge/{chargeId}/refund", plaintext, now);
-            db.IdempotencyRecords.Add(record);
-            if (!await TrySaveNewAsync(cancellationToken))
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                return await ReplayAsync(terminal.TerminalId, idempotencyKey, record.RequestFingerprint, cancellationToken);
-            }
-        }
-
-        // The row lock serialises refunds of one charge, so two parallel refunds can never exceed it.
-        var charge = await LockChargeAsync(terminal.TerminalId, chargeId, cancellationToken);
-        if (charge.Status != ChargeStatus.Approved)
-        {
-            throw ApiException.Conflict("Only an approved charge can be refunded",
-                new Dictionary<string, object?> { ["charge_status"] = charge.Status });
-        }
-
-        if (input.Currency != charge.Currency)
-        {
-            throw ApiException.Unprocessable("Refund currency differs from the charge's",
-                new Dictionary<string, object?> { ["charge_currency"] = charge.Currency });
-        }
-
-        var refundable = charge.AmountMinor - charge.RefundedMinor;
-        if (input.AmountMinor > refundable)
-        {
-            throw ApiException.Unprocessable("Refund exceeds the refundable amount",
-                new Dictionary<string, object?> { ["refundable_amount"] = MoneyView.Of(refundable, charge.Currency) });
-        }
-
-        var refund = new Refund
-        {
-            Id = SecureIds.NewRefundId(),
-            ChargeId = charge.Id,
-            AmountMinor = input.AmountMinor,
-            Currency = input.Currency,
-            Reason = input.Reason,
-            IdempotencyKey = idempotencyKey,
-            CreatedAt = now,
-        };
-        await processor.RefundAsync(charge.Id, refund.Id, refund.AmountMinor, refund.Currency, cancellationToken);
-        charge.RefundedMinor += input.AmountMinor;
-        charge.UpdatedAt = now;
-        db.Refunds.Add(refund);
-        var view = new RefundView(refund.Id, charge.Id, refund.Status, MoneyView.Of(refund.AmountMinor, refund.Currency), refund.Reason,
-            refund.CreatedAt);
-        if (record is not null)
-        {
-            record.ResourceId = refund.Id;
-            Complete(record, view);
-        }
-
-        await db.SaveChangesAsync(CancellationToken.None);
-        await transaction.CommitAsync(CancellationToken.None);
-        return new PosAnswer(Serialize(view), false);
-    }
-
     /// <summary>Cancel and reverse (fine point 5): an approved charge with no refund; a cancelled one answers again.</summary>
     public async Task<PosAnswer> CancelAsync(PosTerminalContext terminal, string chargeId, CancellationToken cancellationToken)
     {
@@ -231,10 +163,23 @@ public sealed class ChargeOperations(
                 .FirstOrDefaultAsync(cancellationToken);
             if (record is null)
             {
-                var recorded = NewRecord(terminal.TerminalId, key!, "POST /pos/charge/reverse", plaintext, now);
+                // The key's record may have been purged after its retention while the charge it created is still there:
+                // that charge is the one to reverse (PROTOCOL §11.10), never a reversal recorded beside it.
+                var purgedKeyCharge = await db.Charges.AsNoTracking()
+                    .Where(c => c.TerminalId == terminal.TerminalId && c.IdempotencyKey == key)
+                    .OrderByDescending(c => c.CreatedAt)
+                    .Select(c => c.Id)
+                    .FirstOrDefaultAsync(cancellationToken);
+                if (purgedKeyCharge is not null)
+                {
+                    var cancelled = await CancelLockedAsync(transaction, terminal.TerminalId, purgedKeyCharge, cancellationToken);
+                    return new PosAnswer(Serialize(new ReverseByKeyView(key!, ChargeStatus.Cancelled, cancelled.Id)), false);
+                }
+
+                var recorded = keys.New(terminal.TerminalId, key!, "POST /pos/charge/reverse", plaintext, now);
                 recorded.State = IdempotencyState.ReversalRecorded;
                 db.IdempotencyRecords.Add(recorded);
-                if (!await TrySaveNewAsync(cancellationToken))
+                if (!await keys.TrySaveNewAsync(cancellationToken))
                 {
                     // A charge with this key claimed it a moment ago: look again, now that it is there.
                     await transaction.RollbackAsync(cancellationToken);
@@ -243,7 +188,7 @@ public sealed class ChargeOperations(
                         continue;
                     }
 
-                    throw ApiException.Conflict("A request with this Idempotency-Key is still in flight");
+                    throw IdempotencyKeys.InFlight();
                 }
 
                 await transaction.CommitAsync(CancellationToken.None);
@@ -255,7 +200,7 @@ public sealed class ChargeOperations(
                 case IdempotencyState.ReversalRecorded:
                     return new PosAnswer(Serialize(new ReverseByKeyView(key!, IdempotencyState.ReversalRecorded, null)), false);
                 case IdempotencyState.InFlight:
-                    throw ApiException.Conflict("A request with this Idempotency-Key is still in flight");
+                    throw IdempotencyKeys.InFlight();
             }
 
             if (record.ResourceId is null || !record.ResourceId.StartsWith("ch_", StringComparison.Ordinal))
@@ -286,7 +231,7 @@ public sealed class ChargeOperations(
             ?? throw ApiException.NotFound("No charge was created with this Idempotency-Key");
         if (charge.Status == ChargeStatus.Pending)
         {
-            throw ApiException.Conflict("A request with this Idempotency-Key is still in flight");
+            throw IdempotencyKeys.InFlight();
         }
 
         return new PosAnswer(Serialize(ChargeView.Of(charge)), false);
@@ -344,61 +289,6 @@ public sealed class ChargeOperations(
             .FromSql($"SELECT c.*, c.xmin FROM charges c WHERE c.id = {chargeId} AND c.terminal_id = {terminalId} FOR UPDATE")
             .FirstOrDefaultAsync(cancellationToken)
         ?? throw ChargeNotFound();
-
-    private IdempotencyRecord NewRecord(string terminalId, string key, string route, JsonElement plaintext, DateTimeOffset now) => new()
-    {
-        TerminalId = terminalId,
-        Key = key,
-        RequestFingerprint = fingerprints.Request(route, Idempotency.Canonical(plaintext)),
-        CreatedAt = now,
-        ExpiresAt = now.AddHours(options.Value.IdempotencyRetentionHours),
-    };
-
-    private static void Complete(IdempotencyRecord record, object view)
-    {
-        record.State = IdempotencyState.Completed;
-        record.ResponseStatus = StatusCodes.Status200OK;
-        record.ResponseJson = Serialize(view);
-    }
-
-    /// <summary>Saves new rows; false (and nothing saved) when their Idempotency-Key was claimed by another request.</summary>
-    private async Task<bool> TrySaveNewAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateException e) when (Idempotency.IsDuplicateKey(e))
-        {
-            db.ChangeTracker.Clear();
-            return false;
-        }
-    }
-
-    /// <summary>The key is taken: replay its first answer, or explain why not (PROTOCOL §8).</summary>
-    private async Task<PosAnswer> ReplayAsync(string terminalId, string key, byte[] fingerprint, CancellationToken cancellationToken)
-    {
-        var existing = await db.IdempotencyRecords.AsNoTracking()
-            .FirstOrDefaultAsync(r => r.TerminalId == terminalId && r.Key == key, cancellationToken)
-            ?? throw ApiException.Conflict("A request with this Idempotency-Key is still in flight");
-        if (existing.State == IdempotencyState.ReversalRecorded)
-        {
-            throw ApiException.Conflict("A reversal was recorded for this Idempotency-Key; the request is refused");
-        }
-
-        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(existing.RequestFingerprint, fingerprint))
-        {
-            throw ApiException.Unprocessable("Idempotency-Key was already used with a different request");
-        }
-
-        if (existing.State != IdempotencyState.Completed || existing.ResponseJson is null)
-        {
-            throw ApiException.Conflict("A request with this Idempotency-Key is still in flight");
-        }
-
-        return new PosAnswer(existing.ResponseJson, true);
-    }
 
     private static string Serialize(object view) => JsonSerializer.Serialize(view, view.GetType(), Json);
 }

@@ -63,8 +63,9 @@ public static partial class ChargesApi
         pos.MapPost("/{chargeId}/refund", Refund)
             .WithName("PosRefundCharge")
             .WithSummary("Partial or full refund of an approved charge: MSK envelope {amount {value, currency}, reason?} in, {refund_id, " +
-                "charge_id, status: approved, amount, created_at} out. Above the refundable amount or another currency 422; charge not " +
-                "approved 409. Idempotency-Key as for charges.")
+                "charge_id, status: approved|declined|pending, amount, decline_code?, created_at} out; pending when the acquirer has not " +
+                "answered yet (the server sends it again under the same refund id until it does, never twice). Above the refundable " +
+                "amount or another currency 422; charge not approved 409. Idempotency-Key as for charges.")
             .WithHeaders(PosDocs.ChargeWithIdempotency)
             .DocumentsJsonBody<MskEnvelope>()
             .Produces<MskEnvelope>()
@@ -96,13 +97,13 @@ public static partial class ChargesApi
         return Answer(http, lmk, terminal, answer);
     }
 
-    private static async Task<Ok<MskEnvelope>> Refund(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Refund(string chargeId, HttpContext http, RefundOperations refunds, LocalMasterKey lmk,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
         using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
-        var answer = await charges.RefundAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
+        var answer = await refunds.RefundAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
         return Answer(http, lmk, terminal, answer);
     }
 

@@ -7,6 +7,17 @@ public sealed class PaymentOptions
 {
     public const string Section = "Payments";
 
+    /// <summary>The one processor built in today: the acquirer simulator of PROTOCOL §8. No real money moves through it.</summary>
+    public const string Simulator = "Simulator";
+
+    public static readonly IReadOnlyList<string> KnownProcessors = [Simulator];
+
+    /// <summary>
+    /// Which acquirer the service talks to. Required outside Development, so that no deployment runs the simulator
+    /// without somebody having chosen it; in Development it defaults to <see cref="Simulator"/>.
+    /// </summary>
+    public string? Processor { get; set; }
+
     /// <summary>How long an Idempotency-Key and its first answer are kept; PROTOCOL §8 asks for at least 24 h.</summary>
     [Range(24, 24 * 365)]
     public int IdempotencyRetentionHours { get; set; } = 24;

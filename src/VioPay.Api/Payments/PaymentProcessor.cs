@@ -17,6 +17,12 @@ public sealed record AuthorizationRequest(
 /// <summary>The acquirer's answer: approved with an authorization code, or declined with a reason; an RRN either way.</summary>
 public sealed record AuthorizationResult(bool Approved, string? AuthorizationCode, string Rrn, string? DeclineCode);
 
+/// <summary>The acquirer's answer to a refund: acknowledged, or refused with a reason.</summary>
+public sealed record RefundResult(bool Approved, string? DeclineCode)
+{
+    public static readonly RefundResult Acknowledged = new(true, null);
+}
+
 /// <summary>The acquirer did not answer in time: the authorization may exist on its side and must be reversed.</summary>
 public sealed class AcquirerTimeoutException(string message) : Exception(message);
 
@@ -34,6 +40,10 @@ public interface IPaymentProcessor
     /// <summary>Reverses (voids) the authorization of a charge; throws when it was not acknowledged.</summary>
     Task ReverseAsync(string chargeId, string reason, CancellationToken cancellationToken);
 
-    /// <summary>Refunds part or all of an approved charge; throws when it was not acknowledged.</summary>
-    Task RefundAsync(string chargeId, string refundId, long amountMinor, string currency, CancellationToken cancellationToken);
+    /// <summary>
+    /// Refunds part or all of an approved charge, or refuses to. Throws when there was no answer (the refund may or may
+    /// not have happened): it is then sent again with the same <paramref name="refundId"/>, which the acquirer must treat
+    /// as the same refund (its idempotency reference), until it answers.
+    /// </summary>
+    Task<RefundResult> RefundAsync(string chargeId, string refundId, long amountMinor, string currency, CancellationToken cancellationToken);
 }

@@ -26,13 +26,22 @@ public sealed record ChargeView(
         c.CancelledAt);
 }
 
+/// <summary>
+/// A refund as the terminal sees it: <c>approved</c>, <c>declined</c> with a <c>decline_code</c>, or <c>pending</c> when the
+/// acquirer has not answered yet (the server keeps sending it until it does).
+/// </summary>
 public sealed record RefundView(
     string RefundId,
     string ChargeId,
     string Status,
     MoneyView Amount,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason,
-    DateTimeOffset CreatedAt);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DeclineCode,
+    DateTimeOffset CreatedAt)
+{
+    public static RefundView Of(Refund r) =>
+        new(r.Id, r.ChargeId, r.Status, MoneyView.Of(r.AmountMinor, r.Currency), r.Reason, r.DeclineCode, r.CreatedAt);
+}
 
 /// <summary>Cancel and reverse (fine point 5): the same answer for the first call and every repeat.</summary>
 public sealed record CancelView(string ChargeId, string Status, DateTimeOffset? CancelledAt);

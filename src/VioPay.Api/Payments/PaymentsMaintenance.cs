@@ -7,7 +7,7 @@ namespace VioPay.Api.Payments;
 /// <summary>
 /// Runs on every instance, every <see cref="PaymentOptions.MaintenanceIntervalSeconds"/>: sweeps charges left
 /// <c>pending</c> by a crash (declined <c>processing_error</c>, their reversal queued, their Idempotency-Key answered),
-/// sends due reversals, and purges idempotency records past their retention. Rows are taken with
+/// sends due reversals, sends again the refunds the acquirer has not answered, and purges idempotency records past their retention. Rows are taken with
 /// <c>FOR UPDATE SKIP LOCKED</c>, so instances share the work without doing any of it twice.
 /// </summary>
 public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<PaymentOptions> options, TimeProvider time,
@@ -42,8 +42,22 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
         var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
         var swept = await SweepPendingAsync(db, cancellationToken);
         var reversed = await scope.ServiceProvider.GetRequiredService<ReversalOutbox>().SendDueAsync(null, 100, cancellationToken);
+        var refunds = await ResolvePendingRefundsAsync(scope.ServiceProvider.GetRequiredService<RefundOperations>(), cancellationToken);
         var purged = await db.IdempotencyRecords.Where(r => r.ExpiresAt < time.GetUtcNow()).ExecuteDeleteAsync(cancellationToken);
-        return new MaintenanceRound(swept, reversed, purged);
+        return new MaintenanceRound(swept, reversed, purged, refunds);
+    }
+
+    /// <summary>Sends pending refunds that are due again (same refund id); answers how many got an answer.</summary>
+    private static async Task<int> ResolvePendingRefundsAsync(RefundOperations refunds, CancellationToken cancellationToken)
+    {
+        var answered = 0;
+        for (var i = 0; i < 100 && await refunds.TakeDueAsync(cancellationToken) is { } due; i++)
+        {
+            var view = await refunds.SendAsync(due.Refund, due.TerminalId, cancellationToken);
+            answered += view.Status == RefundStatus.Pending ? 0 : 1;
+        }
+
+        return answered;
     }
 
     private async Task<int> SweepPendingAsync(VioPayDbContext db, CancellationToken cancellationToken)
@@ -84,4 +98,4 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
     }
 }
 
-public sealed record MaintenanceRound(int Swept, int ReversalsAcknowledged, int IdempotencyRecordsPurged);
+public sealed record MaintenanceRound(int Swept, int ReversalsAcknowledged, int IdempotencyRecordsPurged, int RefundsResolved = 0);

@@ -3,7 +3,6 @@ using VioPay.Api.Infrastructure.Redis;
 using VioPay.Api.Infrastructure.Security;
 using VioPay.Api.Keys;
 using VioPay.Api.Pairing;
-using VioPay.Api.Payments;
 
 namespace VioPay.Api.Pos;
 
@@ -20,14 +19,6 @@ public static class PosServices
         services.AddSingleton<PosHeaderValidator>();
         services.AddScoped<DeviceProvisioning>();
         services.AddScoped<KeySetIssuer>();
-        services.AddSingleton<CardFingerprints>();
-        services.AddSingleton<IPaymentProcessor, AcquirerSimulator>();
-        services.AddScoped<ChargeOperations>();
-        services.AddSingleton<ChargeStore>();
-        services.AddScoped<ReversalOutbox>();
-        services.AddSingleton<PaymentsMaintenance>();
-        services.AddHostedService(sp => sp.GetRequiredService<PaymentsMaintenance>());
-        services.AddOptions<PaymentOptions>().BindConfiguration(PaymentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }
 }

@@ -35,6 +35,7 @@ public sealed record SharedBackends(string Postgres, string Redis, string RedisP
             ["ConnectionStrings__Redis"] = Redis,
             ["Redis__KeyPrefix"] = RedisPrefix,
             ["Security__LocalMasterKey"] = LocalMasterKeyHex,
+            ["Payments__Processor"] = "Simulator",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())

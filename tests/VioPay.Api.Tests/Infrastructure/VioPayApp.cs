@@ -50,6 +50,8 @@ public class VioPayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:Redis", RedisConnectionString);
         builder.UseSetting("Redis:KeyPrefix", RedisPrefix);
         builder.UseSetting("Security:LocalMasterKey", LocalMasterKeyHex);
+        // Outside Development the acquirer must be chosen explicitly (the tests run as "Testing").
+        builder.UseSetting("Payments:Processor", "Simulator");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

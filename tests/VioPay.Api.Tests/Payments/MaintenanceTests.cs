@@ -30,7 +30,8 @@ public sealed class FlakyAcquirer(AcquirerSimulator inner) : IPaymentProcessor
             : inner.ReverseAsync(chargeId, reason, cancellationToken);
     }
 
-    public Task RefundAsync(string chargeId, string refundId, long amountMinor, string currency, CancellationToken cancellationToken) =>
+    public Task<RefundResult> RefundAsync(string chargeId, string refundId, long amountMinor, string currency,
+        CancellationToken cancellationToken) =>
         inner.RefundAsync(chargeId, refundId, amountMinor, currency, cancellationToken);
 }
 
@@ -175,5 +176,32 @@ public sealed class MaintenanceTests : IAsyncLifetime
         // The charge itself stays, and stays findable by its key.
         var found = (await terminal.SendEncryptedOkAsync(terminal.Signed(HttpMethod.Get, "/pos/charge?idempotency_key=" + key, null))).Body;
         Assert.Equal(first.Text("charge_id"), found.Text("charge_id"));
+    }
+
+    [Fact]
+    public async Task ReverseByKeyAfterThePurgeReversesTheChargeTheKeyCreated()
+    {
+        var (terminal, _, _) = await app.ActivatedTerminalAsync();
+        var key = Guid.NewGuid().ToString();
+        var charge = await terminal.ChargeOkAsync(idempotencyKey: key);
+        app.Time.Advance(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1));
+        Assert.True((await app.RunMaintenanceAsync()).IdempotencyRecordsPurged >= 1);
+
+        var reverseBody = terminal.EncryptedBody(JsonSerializer.Serialize(new { idempotency_key = key }));
+        var (reversed, _) = await terminal.SendEncryptedOkAsync(terminal.Signed(HttpMethod.Post, "/pos/charge/reverse", reverseBody));
+
+        // The terminal is told the truth: the card was charged and that charge is now cancelled.
+        Assert.Equal(("cancelled", charge.Text("charge_id")), (reversed.Text("status"), reversed.Text("charge_id")));
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+        Assert.Equal(ChargeStatus.Cancelled, (await db.Charges.AsNoTracking().SingleAsync(c => c.Id == charge.Text("charge_id"))).Status);
+        Assert.False(await db.IdempotencyRecords.AnyAsync(r => r.TerminalId == terminal.TerminalId && r.Key == key));
+        var reversal = await db.AcquirerReversals.AsNoTracking().SingleAsync(r => r.ChargeId == charge.Text("charge_id"));
+        Assert.Equal("cancel", reversal.Reason);
+
+        // Repeating it answers the cancelled charge again, as cancel does.
+        var (again, _) = await terminal.SendEncryptedOkAsync(terminal.Signed(HttpMethod.Post, "/pos/charge/reverse",
+            terminal.EncryptedBody(JsonSerializer.Serialize(new { idempotency_key = key }))));
+        Assert.Equal(("cancelled", charge.Text("charge_id")), (again.Text("status"), again.Text("charge_id")));
     }
 }

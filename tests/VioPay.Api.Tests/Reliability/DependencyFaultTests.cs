@@ -82,7 +82,8 @@ public sealed class SlowAcquirer(AcquirerSimulator inner) : IPaymentProcessor
 
     public Task ReverseAsync(string chargeId, string reason, CancellationToken cancellationToken) => inner.ReverseAsync(chargeId, reason, cancellationToken);
 
-    public Task RefundAsync(string chargeId, string refundId, long amountMinor, string currency, CancellationToken cancellationToken) =>
+    public Task<RefundResult> RefundAsync(string chargeId, string refundId, long amountMinor, string currency,
+        CancellationToken cancellationToken) =>
         inner.RefundAsync(chargeId, refundId, amountMinor, currency, cancellationToken);
 }
 

@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Payments;
 
 namespace VioPay.Api.Infrastructure.Health;
 
@@ -29,18 +32,27 @@ public static class HealthApi
 
         health.MapGet("/ready", Ready)
             .WithName("HealthReady")
-            .WithSummary("Readiness: PostgreSQL and Redis both answer. 503 (code 5003) naming the failing ones otherwise.")
+            .WithSummary("Readiness: PostgreSQL and Redis both answer. 503 (code 5003) naming the failing ones otherwise. details.payment_processor names the acquirer; details.warning says when it is the simulator outside Development.")
             .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
     public sealed record LiveResponse(string Status, string Service);
 
-    public sealed record ReadyResponse(string Status, string Service, IReadOnlyDictionary<string, string> Checks);
+    public sealed record ReadyResponse(string Status, string Service, IReadOnlyDictionary<string, string> Checks, ReadyDetails Details);
+
+    /// <summary>
+    /// What an operator should know about this instance: the acquirer it sends payments to, and a warning when that is
+    /// the simulator outside Development.
+    /// </summary>
+    public sealed record ReadyDetails(
+        string PaymentProcessor,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Warning);
 
     private static Ok<LiveResponse> Live() => TypedResults.Ok(new LiveResponse("ok", ServiceName));
 
-    private static async Task<Ok<ReadyResponse>> Ready(HealthCheckService health, CancellationToken cancellationToken)
+    private static async Task<Ok<ReadyResponse>> Ready(HealthCheckService health, IOptions<PaymentOptions> payments,
+        IHostEnvironment environment, CancellationToken cancellationToken)
     {
         var report = await health.CheckHealthAsync(r => r.Tags.Contains("ready"), cancellationToken);
         var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "ok" : "unavailable");
@@ -53,6 +65,9 @@ public static class HealthApi
             };
         }
 
-        return TypedResults.Ok(new ReadyResponse("ok", ServiceName, checks));
+        var details = new ReadyDetails(payments.Value.EffectiveProcessor(), payments.Value.SimulatorOutsideDevelopment(environment)
+            ? "Payments go to the built-in acquirer simulator: no real money moves."
+            : null);
+        return TypedResults.Ok(new ReadyResponse("ok", ServiceName, checks, details));
     }
 }

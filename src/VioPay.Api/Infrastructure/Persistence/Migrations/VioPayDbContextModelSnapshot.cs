@@ -651,6 +651,10 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("amount_minor");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
                     b.Property<string>("ChargeId")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -668,10 +672,24 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnName("currency")
                         .IsFixedLength();
 
+                    b.Property<string>("DeclineCode")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("decline_code");
+
                     b.Property<string>("IdempotencyKey")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
                         .HasColumnName("idempotency_key");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
 
                     b.Property<string>("Reason")
                         .HasMaxLength(200)
@@ -684,8 +702,16 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
                     b.HasKey("Id")
                         .HasName("pk_refunds");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_refunds_next_attempt_at")
+                        .HasFilter("status = 'pending'");
 
                     b.HasIndex("ChargeId", "CreatedAt")
                         .HasDatabaseName("ix_refunds_charge_id_created_at");
@@ -693,6 +719,8 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.ToTable("refunds", null, t =>
                         {
                             t.HasCheckConstraint("ck_refunds_amount_positive", "amount_minor > 0");
+
+                            t.HasCheckConstraint("ck_refunds_status", "status IN ('pending', 'approved', 'declined')");
                         });
                 });
 
