@@ -54,8 +54,11 @@ public sealed record ChargeResult(
     public bool Replayed { get; init; }
 }
 
-/// <summary>POST /pos/charge/{id}/refund.</summary>
-public sealed record RefundResult(string RefundId, string Status, Money Amount, string? ChargeId = null)
+/// <summary>
+/// POST /pos/charge/{id}/refund: <c>approved</c>, <c>declined</c> (with <see cref="DeclineCode"/>), or <c>pending</c> when the
+/// acquirer has not answered yet; the server then completes it by itself, under the same refund id.
+/// </summary>
+public sealed record RefundResult(string RefundId, string Status, Money Amount, string? ChargeId = null, string? DeclineCode = null)
 {
     /// <summary>True when the server answered with <c>Idempotent-Replayed: true</c>.</summary>
     [JsonIgnore]
