@@ -75,7 +75,7 @@ public sealed class TerminalAuthFilter : IEndpointFilter
         }
 
         var (path, query) = SignedTarget(http);
-        var mac = services.GetRequiredService<LocalMasterKey>().Unprotect(found.KeySet.MacBlock);
+        var mac = services.GetRequiredService<LocalMasterKey>().Unprotect(found.KeySet.Stored(KeySetKey.Mac), found.KeySet.MacBlock);
         bool valid;
         try
         {
@@ -92,6 +92,16 @@ public sealed class TerminalAuthFilter : IEndpointFilter
         if (!valid)
         {
             throw ApiException.Unauthorized(BadSignature);
+        }
+
+        // PROTOCOL §11.9: an expired set authenticates nothing. Judged after the signature, so only the terminal itself
+        // learns why, and before the nonce, so the refused request spends nothing.
+        if (found.KeySet.ExpiresAt <= services.GetRequiredService<TimeProvider>().GetUtcNow())
+        {
+            throw ApiException.Unauthorized("Key set expired: rotate keys (attest, keys, activate)", new Dictionary<string, object?>
+            {
+                ["reason"] = KeySetIssuer.KeySetExpiredReason,
+            });
         }
 
         var nonces = services.GetRequiredService<NonceStore>();
