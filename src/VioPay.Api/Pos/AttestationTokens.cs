@@ -4,8 +4,11 @@ using VioPay.Api.Infrastructure.Security;
 
 namespace VioPay.Api.Pos;
 
-/// <summary>What a live attestation token grants: its device, the identity key it was minted with, and its Redis key.</summary>
-public sealed record AttestationGrant(RedisKey Key, string DeviceId, string IdentityKeyId);
+/// <summary>
+/// What an attestation token grants: its device, the identity key it was minted with, and its Redis key. A token that a
+/// revocation or suspension ended is found but not <see cref="Live"/>: it grants nothing.
+/// </summary>
+public sealed record AttestationGrant(RedisKey Key, string DeviceId, string IdentityKeyId, bool Live);
 
 /// <summary>
 /// Attestation tokens in Redis, bound to their device, stored under a keyed hash (never in clear). Each token records the
@@ -51,7 +54,7 @@ public sealed class AttestationTokens(IConnectionMultiplexer redis, RedisKeys ke
         await transaction.ExecuteAsync();
     }
 
-    /// <summary>The grant of a live token of the device's current generation, else null (unknown, expired or ended).</summary>
+    /// <summary>The token's grant (live only while of the device's current generation), or null when unknown or expired.</summary>
     public async Task<AttestationGrant?> FindAsync(string token)
     {
         var db = redis.GetDatabase();
@@ -63,7 +66,8 @@ public sealed class AttestationTokens(IConnectionMultiplexer redis, RedisKeys ke
         }
 
         var deviceId = fields[0].ToString();
-        return (long)fields[2] == await GenerationAsync(deviceId) ? new AttestationGrant(key, deviceId, fields[1].ToString()) : null;
+        var live = (long)fields[2] == await GenerationAsync(deviceId);
+        return new AttestationGrant(key, deviceId, fields[1].ToString(), live);
     }
 
     /// <summary>Counts one key fetch against the token; false once it has fetched <see cref="MaxKeyFetches"/> times (or is gone).</summary>

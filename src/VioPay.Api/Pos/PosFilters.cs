@@ -119,7 +119,18 @@ public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
         }
 
         var tokens = http.RequestServices.GetRequiredService<AttestationTokens>();
-        return await tokens.FindAsync(token) ?? throw ApiException.Unauthorized("Invalid or expired attestation token");
+        var grant = await tokens.FindAsync(token) ?? throw ApiException.Unauthorized("Invalid or expired attestation token");
+        if (!grant.Live)
+        {
+            // An ended token grants nothing. Its device answered 403 while suspended before the token ended, and still
+            // does (every POS endpoint of a suspended device is 403); otherwise the token is simply dead.
+            var db = http.RequestServices.GetRequiredService<VioPayDbContext>();
+            throw await db.Devices.AnyAsync(d => d.Id == grant.DeviceId && d.Suspended, http.RequestAborted)
+                ? ApiException.Forbidden("Device is suspended", new Dictionary<string, object?> { ["device_id"] = grant.DeviceId })
+                : ApiException.Unauthorized("Invalid or expired attestation token");
+        }
+
+        return grant;
     }
 }
 
