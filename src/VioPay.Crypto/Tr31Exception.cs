@@ -17,6 +17,8 @@ public enum Tr31Error
     MacMismatch,
     /// <summary>The (authenticated) key length field is impossible for the payload, or the key to wrap has an unusable length.</summary>
     BadKeyLength,
+    /// <summary>The block verified but is not what the caller expected: another purpose, another owner, or no binding at all.</summary>
+    BindingMismatch,
 }
 
 /// <summary>The one exception type TR-31 code throws, so callers map every key block failure in one place.</summary>

@@ -128,32 +128,56 @@ public static class DevicesBackofficeApi
     }
 
     private static async Task<NoContent> RevokeIdentityKey(string deviceId, string keyId, HttpContext http, VioPayDbContext db,
-        TimeProvider time, CancellationToken cancellationToken)
+        AttestationTokens tokens, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
         var key = await db.IdentityKeys.FirstOrDefaultAsync(k => k.KeyId == keyId && k.DeviceId == device.Id, cancellationToken)
             ?? throw ApiException.NotFound("Identity key not found");
-        if (key.RevokedAt is null)
+        await EndTokensAroundAsync(tokens, device.Id, async () =>
         {
-            key.RevokedAt = time.GetUtcNow();
-            AuditLog.Record(db, time, Actor.User(http.Session().UserId), "identity_key.revoked", device.Id, device.MerchantId,
-                new { key_id = keyId });
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
+            if (key.RevokedAt is null)
+            {
+                key.RevokedAt = time.GetUtcNow();
+                AuditLog.Record(db, time, Actor.User(http.Session().UserId), "identity_key.revoked", device.Id, device.MerchantId,
+                    new { key_id = keyId });
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        });
         return TypedResults.NoContent();
     }
 
-    private static Task<Ok<DeviceView>> Suspend(string deviceId, HttpContext http, VioPayDbContext db, TimeProvider time,
-        CancellationToken cancellationToken) => SetSuspendedAsync(deviceId, true, http, db, time, cancellationToken);
+    /// <summary>
+    /// Ends the device's attestation tokens on both sides of the change: before it, so that a committed change never
+    /// leaves an older token alive; after it, so that a token minted while the change was being committed dies too.
+    /// A repeat (already revoked or suspended) ends them again, so a retry after a 503 finishes the job.
+    /// </summary>
+    private static async Task EndTokensAroundAsync(AttestationTokens tokens, string deviceId, Func<Task> change)
+    {
+        await tokens.EndDeviceTokensAsync(deviceId);
+        await change();
+        await tokens.EndDeviceTokensAsync(deviceId);
+    }
 
-    private static Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, VioPayDbContext db, TimeProvider time,
-        CancellationToken cancellationToken) => SetSuspendedAsync(deviceId, false, http, db, time, cancellationToken);
-
-    private static async Task<Ok<DeviceView>> SetSuspendedAsync(string deviceId, bool suspended, HttpContext http, VioPayDbContext db,
+    private static async Task<Ok<DeviceView>> Suspend(string deviceId, HttpContext http, VioPayDbContext db, AttestationTokens tokens,
         TimeProvider time, CancellationToken cancellationToken)
     {
         var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
+        // A suspension ends the device's attestation tokens for good: a resumed device attests again.
+        await EndTokensAroundAsync(tokens, device.Id, () => SetSuspendedAsync(device, true, http, db, time, cancellationToken));
+        return TypedResults.Ok((await ViewsAsync(db, db.Devices.Where(d => d.Id == device.Id), cancellationToken))[0]);
+    }
+
+    private static async Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, VioPayDbContext db, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
+        await SetSuspendedAsync(device, false, http, db, time, cancellationToken);
+        return TypedResults.Ok((await ViewsAsync(db, db.Devices.Where(d => d.Id == device.Id), cancellationToken))[0]);
+    }
+
+    private static async Task SetSuspendedAsync(Device device, bool suspended, HttpContext http, VioPayDbContext db,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
         if (device.Suspended != suspended)
         {
             device.Suspended = suspended;
@@ -162,8 +186,6 @@ public static class DevicesBackofficeApi
                 device.Id, device.MerchantId);
             await db.SaveChangesAsync(cancellationToken);
         }
-
-        return TypedResults.Ok((await ViewsAsync(db, db.Devices.Where(d => d.Id == device.Id), cancellationToken))[0]);
     }
 
     private static async Task<Ok<JsonObject>> PutSettings(HttpContext http, VioPayDbContext db,

@@ -40,7 +40,7 @@ public sealed class DeviceProvisioning(VioPayDbContext db, LocalMasterKey lmk, T
             MerchantId = merchantId,
             Label = label,
             Model = model,
-            ZmkBlock = lmk.Protect(AtRestHeaders.Zmk, zmk),
+            ZmkBlock = lmk.Protect(StoredKeys.Zmk(deviceId), zmk),
             ZmkKcv = KeyCheckValue.Legacy(zmk),
             CreatedAt = now,
             UpdatedAt = now,
@@ -61,11 +61,12 @@ public sealed class DeviceProvisioning(VioPayDbContext db, LocalMasterKey lmk, T
     public IdentityKeySecret AddIdentityKey(string deviceId)
     {
         var secret = RandomNumberGenerator.GetBytes(32);
+        var keyId = "idk_" + SecureIds.Base62(20);
         var key = new DeviceIdentityKey
         {
-            KeyId = "idk_" + SecureIds.Base62(20),
+            KeyId = keyId,
             DeviceId = deviceId,
-            SecretBlock = lmk.Protect(AtRestHeaders.IdentitySecret, secret),
+            SecretBlock = lmk.Protect(StoredKeys.IdentitySecret(deviceId, keyId), secret),
             CreatedAt = time.GetUtcNow(),
         };
         db.IdentityKeys.Add(key);

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using VioPay.Api.Devices;
+using VioPay.Api.Infrastructure.Security;
+using VioPay.Crypto;
 
 namespace VioPay.Api.Keys;
 
@@ -38,6 +40,9 @@ public sealed class KeySet
 
     /// <summary>The <c>X-Key-Id</c> charge requests name.</summary>
     public required string MacKeyId { get; set; }
+
+    /// <summary>What the set's <paramref name="kind"/> block must open as: that role, of this set, of this device.</summary>
+    public StoredKey Stored(KeySetKey kind) => StoredKeys.KeySetKeyOf(kind, DeviceId, Id);
 }
 
 internal sealed class KeySetConfiguration : IEntityTypeConfiguration<KeySet>

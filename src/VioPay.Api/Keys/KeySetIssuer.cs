@@ -41,7 +41,7 @@ public sealed class KeySetIssuer(VioPayDbContext db, LocalMasterKey lmk, TimePro
         var now = time.GetUtcNow();
         var suffix = SecureIds.Base62(16);
         var clear = Order.ToDictionary(k => k.Kind, _ => RandomNumberGenerator.GetBytes(32));
-        var zmk = lmk.Unprotect(device.ZmkBlock);
+        var zmk = lmk.Unprotect(StoredKeys.Zmk(device.Id), device.ZmkBlock);
         try
         {
             var delivered = new Dictionary<string, DeliveredKey>();
@@ -61,25 +61,29 @@ public sealed class KeySetIssuer(VioPayDbContext db, LocalMasterKey lmk, TimePro
                 kcvCmac[name] = KeyCheckValue.Cmac(clear[kind]);
             }
 
+            var setId = $"ks-{suffix}";
+            string Protect(KeySetKey kind) => lmk.Protect(StoredKeys.KeySetKeyOf(kind, device.Id, setId), clear[kind]);
             var set = new KeySet
             {
-                Id = $"ks-{suffix}",
+                Id = setId,
                 DeviceId = device.Id,
                 IssuedAt = now,
                 ExpiresAt = now.AddDays(lifetimeDays),
-                TmkBlock = Protect(KeySetKey.Tmk, clear),
-                KekBlock = Protect(KeySetKey.Kek, clear),
-                MskBlock = Protect(KeySetKey.Msk, clear),
-                TpkBlock = Protect(KeySetKey.Tpk, clear),
-                TdkBlock = Protect(KeySetKey.Tdk, clear),
-                MacBlock = Protect(KeySetKey.Mac, clear),
+                TmkBlock = Protect(KeySetKey.Tmk),
+                KekBlock = Protect(KeySetKey.Kek),
+                MskBlock = Protect(KeySetKey.Msk),
+                TpkBlock = Protect(KeySetKey.Tpk),
+                TdkBlock = Protect(KeySetKey.Tdk),
+                MacBlock = Protect(KeySetKey.Mac),
                 MskKcv = kcv["msk"],
                 MacKeyId = delivered["mac"].KeyId,
             };
 
-            // A new pending set replaces any earlier pending one: only the latest download can activate.
+            // A new pending set replaces any earlier pending one, which is deleted, not kept: only the latest download can
+            // activate, and a pending set never signed a charge, so nothing refers to it. The caller's transaction makes
+            // the delete and the insert one change.
             await db.KeySets.Where(k => k.DeviceId == device.Id && k.Status == KeySetStatus.Pending)
-                .ExecuteUpdateAsync(u => u.SetProperty(k => k.Status, KeySetStatus.Retired).SetProperty(k => k.RetiredAt, now), cancellationToken);
+                .ExecuteDeleteAsync(cancellationToken);
             db.KeySets.Add(set);
             return new KeysResponse(
                 new KeySetInfo(set.Id, Pos.PosTime.Format(set.IssuedAt), Pos.PosTime.Format(set.ExpiresAt)),
@@ -97,16 +101,29 @@ public sealed class KeySetIssuer(VioPayDbContext db, LocalMasterKey lmk, TimePro
         }
     }
 
-    private string Protect(KeySetKey kind, Dictionary<KeySetKey, byte[]> clear) => lmk.Protect(KeySetHeaders.For(kind), clear[kind]);
-
-    /// <summary>The set config, terminal parameters and activate use: the pending one, else the active one (PROTOCOL §10.3).</summary>
-    public static async Task<KeySet> CurrentForActivationAsync(VioPayDbContext db, string deviceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The set config, terminal parameters and activate use: the pending one, else the active one (PROTOCOL §10.3).
+    /// A set past its <c>expires_at</c> serves nothing (§11.9): 409 with <c>details.reason: "key_set_expired"</c>, and the
+    /// device rotates with <c>POST /pos/keys</c>, whose new pending set these endpoints then use.
+    /// </summary>
+    public static async Task<KeySet> CurrentForActivationAsync(VioPayDbContext db, string deviceId, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var sets = await db.KeySets
             .Where(k => k.DeviceId == deviceId && (k.Status == KeySetStatus.Pending || k.Status == KeySetStatus.Active))
             .ToListAsync(cancellationToken);
-        return sets.FirstOrDefault(k => k.Status == KeySetStatus.Pending)
+        var set = sets.FirstOrDefault(k => k.Status == KeySetStatus.Pending)
             ?? sets.FirstOrDefault(k => k.Status == KeySetStatus.Active)
             ?? throw ApiException.Conflict("No key set: call POST /pos/keys first");
+        return set.ExpiresAt > now
+            ? set
+            : throw ApiException.Conflict("Key set expired: call POST /pos/keys to rotate", new Dictionary<string, object?>
+            {
+                ["reason"] = KeySetExpiredReason,
+                ["key_set_id"] = set.Id,
+            });
     }
+
+    /// <summary><c>details.reason</c> of every refusal caused by an expired key set.</summary>
+    public const string KeySetExpiredReason = "key_set_expired";
 }

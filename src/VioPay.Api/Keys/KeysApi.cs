@@ -68,9 +68,17 @@ public static class KeysApi
     }
 
     private static async Task<Ok<KeysResponse>> IssueKeys(HttpContext http, VioPayDbContext db, KeySetIssuer issuer,
-        IOptions<PosOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        AttestationTokens tokens, IOptions<PosOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
+        // Counted atomically in Redis before anything is issued, so parallel calls on every instance share the budget.
+        if (!await tokens.TryCountKeyFetchAsync(http.AttestationGrant()))
+        {
+            throw ApiException.Unauthorized(
+                $"This attestation token has already fetched keys {AttestationTokens.MaxKeyFetches} times: attest again",
+                new Dictionary<string, object?> { ["reason"] = "key_fetch_limit" });
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var response = await issuer.IssueAsync(device, options.Value.KeySetLifetimeDays, cancellationToken);
         AuditLog.Record(db, time, Actor.Device(device.Id), "keys.issued", device.Id, device.MerchantId,
@@ -81,10 +89,10 @@ public static class KeysApi
     }
 
     private static async Task<Ok<MskEnvelope>> Config(HttpContext http, VioPayDbContext db, LocalMasterKey lmk,
-        CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
-        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, cancellationToken);
+        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, time.GetUtcNow(), cancellationToken);
         var merchant = await db.Merchants.AsNoTracking().FirstAsync(m => m.Id == device.MerchantId, cancellationToken);
         var settings = JsonNode.Parse(merchant.SettingsJson)!.AsObject();
         var config = new JsonObject
@@ -112,13 +120,13 @@ public static class KeysApi
     }
 
     private static async Task<Ok<JsonObject>> TerminalParameters(HttpContext http, VioPayDbContext db, LocalMasterKey lmk,
-        IOptions<PosOptions> options, CancellationToken cancellationToken)
+        IOptions<PosOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
-        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, cancellationToken);
+        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, time.GetUtcNow(), cancellationToken);
         var parameters = await db.Merchants.Where(m => m.Id == device.MerchantId).Select(m => m.TerminalParametersJson)
             .FirstAsync(cancellationToken);
-        var msk = lmk.Unprotect(set.MskBlock);
+        var msk = lmk.Unprotect(set.Stored(KeySetKey.Msk), set.MskBlock);
         try
         {
             return TypedResults.Ok(MskEnvelopeCipher.EncryptGzip(msk, Encoding.UTF8.GetBytes(parameters), options.Value.TerminalParametersChunkBytes));
@@ -133,7 +141,7 @@ public static class KeysApi
         TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
-        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, cancellationToken);
+        var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, time.GetUtcNow(), cancellationToken);
         using var plaintext = DecryptRequest(http, lmk, set);
 
         var flags = new Dictionary<string, bool>();
@@ -204,7 +212,7 @@ public static class KeysApi
     /// </summary>
     public static JsonDocument DecryptRequest(HttpContext http, LocalMasterKey lmk, KeySet set)
     {
-        var msk = lmk.Unprotect(set.MskBlock);
+        var msk = lmk.Unprotect(set.Stored(KeySetKey.Msk), set.MskBlock);
         try
         {
             var envelope = MskEnvelopeCipher.ParseJson(http.RawBody().Bytes);
@@ -227,7 +235,7 @@ public static class KeysApi
 
     public static MskEnvelope Encrypt(LocalMasterKey lmk, KeySet set, string json)
     {
-        var msk = lmk.Unprotect(set.MskBlock);
+        var msk = lmk.Unprotect(set.Stored(KeySetKey.Msk), set.MskBlock);
         try
         {
             return MskEnvelopeCipher.Encrypt(msk, json);

@@ -22,8 +22,8 @@ public sealed record PosTerminalContext(Device Device, KeySet KeySet)
 /// <summary>
 /// HMAC authentication of the charge family (seed 001 "HMAC Charge Headers", PROTOCOL §5), in this order: missing
 /// headers, malformed headers, app version (426), timestamp window (401 with server_time), the terminal's active key
-/// set and its MAC key id (401), the signature over the raw request, constant time (401), the nonce, single use per
-/// terminal in Redis (401), then the device's state (403 suspended) and the body's content type (415). Nothing is
+/// set and its MAC key id (401), the signature over the raw request, constant time (401), the key set's expiry (401,
+/// <c>details.reason: "key_set_expired"</c>, PROTOCOL §11.9), the nonce, single use per terminal in Redis (401), then the device's state (403 suspended) and the body's content type (415). Nothing is
 /// decrypted before the signature holds, and a nonce is spent only by a correctly signed request.
 /// </summary>
 public sealed class TerminalAuthFilter : IEndpointFilter
@@ -75,7 +75,7 @@ public sealed class TerminalAuthFilter : IEndpointFilter
         }
 
         var (path, query) = SignedTarget(http);
-        var mac = services.GetRequiredService<LocalMasterKey>().Unprotect(found.KeySet.MacBlock);
+        var mac = services.GetRequiredService<LocalMasterKey>().Unprotect(found.KeySet.Stored(KeySetKey.Mac), found.KeySet.MacBlock);
         bool valid;
         try
         {
@@ -92,6 +92,16 @@ public sealed class TerminalAuthFilter : IEndpointFilter
         if (!valid)
         {
             throw ApiException.Unauthorized(BadSignature);
+        }
+
+        // PROTOCOL §11.9: an expired set authenticates nothing. Judged after the signature, so only the terminal itself
+        // learns why, and before the nonce, so the refused request spends nothing.
+        if (found.KeySet.ExpiresAt <= services.GetRequiredService<TimeProvider>().GetUtcNow())
+        {
+            throw ApiException.Unauthorized("Key set expired: rotate keys (attest, keys, activate)", new Dictionary<string, object?>
+            {
+                ["reason"] = KeySetIssuer.KeySetExpiredReason,
+            });
         }
 
         var nonces = services.GetRequiredService<NonceStore>();

@@ -42,23 +42,47 @@ public static class AttestApi
         var timestamp = headers[PosHeaderNames.Timestamp].ToString();
         var nonce = headers[PosHeaderNames.Nonce].ToString();
 
-        // Once a device has had too many bad signatures it is locked out for the window, whatever it sends.
+        // A locked-out device gets its 429 first, whatever it sends (a cheap read; the limit itself is the reservation below).
         await limiter.RequireUnderAsync("attest-failures", device.Id, limits.Value.AttestFailuresPerDevice);
         validator.RequireFreshTimestamp(timestamp);
 
+        // Read before PostgreSQL: a revocation or suspension committed after this point moves the generation on after
+        // its commit, so the token minted below is ended even if this request read the state from before it.
+        var generation = await tokens.GenerationAsync(device.Id);
         var identityKey = await db.IdentityKeys.AsNoTracking()
-            .FirstOrDefaultAsync(k => k.KeyId == keyId && k.DeviceId == device.Id && k.RevokedAt == null, cancellationToken)
+            .Where(k => k.KeyId == keyId && k.DeviceId == device.Id && k.RevokedAt == null)
+            .Select(k => new { k.SecretBlock, Suspended = db.Devices.Where(d => d.Id == k.DeviceId).Select(d => d.Suspended).First() })
+            .FirstOrDefaultAsync(cancellationToken)
             ?? throw ApiException.NotFound("Key ID not found or not active for this device",
                 new Dictionary<string, object?> { ["key_id"] = keyId, ["device_id"] = device.Id });
 
-        var secret = lmk.Unprotect(identityKey.SecretBlock);
-        var valid = RequestSignature.Verify(secret, RequestSignature.AttestString(device.Id, keyId, timestamp, nonce),
-            headers[PosHeaderNames.Signature].ToString());
-        CryptographicOperations.ZeroMemory(secret);
+        // Only signature mismatches count (PROTOCOL §10.14). The slot is taken atomically with the check before the
+        // signature is judged, so a burst of parallel bad signatures cannot pass the limit; a valid one gives it back.
+        var slot = await limiter.ReserveFailureAsync("attest-failures", device.Id, limits.Value.AttestFailuresPerDevice,
+            TimeSpan.FromSeconds(limits.Value.AttestFailureWindowSeconds));
+        bool valid;
+        try
+        {
+            var secret = lmk.Unprotect(StoredKeys.IdentitySecret(device.Id, keyId), identityKey.SecretBlock);
+            valid = RequestSignature.Verify(secret, RequestSignature.AttestString(device.Id, keyId, timestamp, nonce),
+                headers[PosHeaderNames.Signature].ToString());
+            CryptographicOperations.ZeroMemory(secret);
+        }
+        catch
+        {
+            await slot.ReleaseAsync();
+            throw;
+        }
+
         if (!valid)
         {
-            await limiter.CountFailureAsync("attest-failures", device.Id, TimeSpan.FromSeconds(limits.Value.AttestFailureWindowSeconds));
             throw ApiException.Unauthorized("Invalid signature");
+        }
+
+        await slot.ReleaseAsync();
+        if (identityKey.Suspended)
+        {
+            throw ApiException.Forbidden("Device is suspended", new Dictionary<string, object?> { ["device_id"] = device.Id });
         }
 
         // The nonce is spent only by a correctly signed request, so nobody can burn a device's nonces.
@@ -75,7 +99,7 @@ public static class AttestApi
 
         var token = SecureIds.NewAttestationToken();
         var lifetime = pos.Value.AttestationTokenLifetimeSeconds;
-        await tokens.SaveAsync(token, device.Id, TimeSpan.FromSeconds(lifetime));
+        await tokens.SaveAsync(token, device.Id, keyId, generation, TimeSpan.FromSeconds(lifetime));
         AuditLog.Record(db, time, Actor.Device(device.Id), "device.attested", device.Id, device.MerchantId,
             new { identity_key_id = keyId });
         await db.SaveChangesAsync(cancellationToken);

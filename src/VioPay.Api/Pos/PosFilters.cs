@@ -1,10 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using StackExchange.Redis;
 using VioPay.Api.Devices;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
-using VioPay.Api.Infrastructure.Redis;
-using VioPay.Api.Infrastructure.Security;
 
 namespace VioPay.Api.Pos;
 
@@ -42,10 +39,11 @@ public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
         var services = http.RequestServices;
         var validator = services.GetRequiredService<PosHeaderValidator>();
 
-        string? tokenDeviceId = null;
+        AttestationGrant? grant = null;
         if (auth == PosAuth.AttestationToken)
         {
-            tokenDeviceId = await AuthenticateAttestationTokenAsync(http);
+            grant = await AuthenticateAttestationTokenAsync(http);
+            http.Features.Set(grant);
         }
 
         var required = auth switch
@@ -62,7 +60,7 @@ public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
         }
 
         var deviceId = request.Headers[PosHeaderNames.DeviceId].ToString();
-        if (tokenDeviceId is not null && tokenDeviceId != deviceId)
+        if (grant is not null && grant.DeviceId != deviceId)
         {
             throw ApiException.Unauthorized("Invalid or expired attestation token");
         }
@@ -102,8 +100,11 @@ public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media) &&
         media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Judged before any other header (PROTOCOL §10.1): a missing, malformed, unknown or expired token is 401.</summary>
-    private static async Task<string> AuthenticateAttestationTokenAsync(HttpContext http)
+    /// <summary>
+    /// Judged before any other header (PROTOCOL §10.1): a missing, malformed, unknown or expired token is 401, and so is
+    /// one that a revocation or suspension ended.
+    /// </summary>
+    private static async Task<AttestationGrant> AuthenticateAttestationTokenAsync(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (!header.StartsWith(AttestationScheme, StringComparison.Ordinal) || header.Length > 200)
@@ -118,23 +119,19 @@ public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
         }
 
         var tokens = http.RequestServices.GetRequiredService<AttestationTokens>();
-        return await tokens.FindDeviceAsync(token) ?? throw ApiException.Unauthorized("Invalid or expired attestation token");
+        var grant = await tokens.FindAsync(token) ?? throw ApiException.Unauthorized("Invalid or expired attestation token");
+        if (!grant.Live)
+        {
+            // An ended token grants nothing. Its device answered 403 while suspended before the token ended, and still
+            // does (every POS endpoint of a suspended device is 403); otherwise the token is simply dead.
+            var db = http.RequestServices.GetRequiredService<VioPayDbContext>();
+            throw await db.Devices.AnyAsync(d => d.Id == grant.DeviceId && d.Suspended, http.RequestAborted)
+                ? ApiException.Forbidden("Device is suspended", new Dictionary<string, object?> { ["device_id"] = grant.DeviceId })
+                : ApiException.Unauthorized("Invalid or expired attestation token");
+        }
+
+        return grant;
     }
-}
-
-/// <summary>Attestation tokens in Redis, bound to their device, stored under a keyed hash (never in clear).</summary>
-public sealed class AttestationTokens(IConnectionMultiplexer redis, RedisKeys keys, SecretHashing hashing)
-{
-    public async Task SaveAsync(string token, string deviceId, TimeSpan lifetime) =>
-        await redis.GetDatabase().StringSetAsync(Key(token), deviceId, lifetime);
-
-    public async Task<string?> FindDeviceAsync(string token)
-    {
-        var value = await redis.GetDatabase().StringGetAsync(Key(token));
-        return value.HasValue ? value.ToString() : null;
-    }
-
-    private RedisKey Key(string token) => keys.For("att", hashing.TokenIndex(token));
 }
 
 public static class PosEndpointExtensions
@@ -145,6 +142,10 @@ public static class PosEndpointExtensions
         builder.AddEndpointFilter(new PosAuthFilter(auth));
         return builder;
     }
+
+    /// <summary>The attestation token the request was authenticated with (attestation-token endpoints only).</summary>
+    public static AttestationGrant AttestationGrant(this HttpContext http) =>
+        http.Features.Get<AttestationGrant>() ?? throw new InvalidOperationException("Attestation token authentication did not run.");
 
     public static Device Device(this HttpContext http) =>
         http.Features.Get<PosDevice>()?.Device ?? throw new InvalidOperationException("POS authentication did not run.");

@@ -47,7 +47,7 @@ public sealed class LocalSigningKey(IServiceScopeFactory scopes, LocalMasterKey 
         {
             using var fresh = RSA.Create(2048);
             var pkcs8 = fresh.ExportPkcs8PrivateKey();
-            var block = lmk.Protect(AtRestHeaders.TokenSigningKey, pkcs8);
+            var block = lmk.Protect(StoredKeys.ServerKey(Name), pkcs8);
             CryptographicOperations.ZeroMemory(pkcs8);
             await db.Database.ExecuteSqlInterpolatedAsync(
                 $"INSERT INTO server_keys (name, key_block, created_at) VALUES ({Name}, {block}, {DateTimeOffset.UtcNow}) ON CONFLICT (name) DO NOTHING",
@@ -55,7 +55,7 @@ public sealed class LocalSigningKey(IServiceScopeFactory scopes, LocalMasterKey 
             stored = await db.ServerKeys.AsNoTracking().FirstAsync(k => k.Name == Name, cancellationToken);
         }
 
-        var der = lmk.Unprotect(stored.KeyBlock);
+        var der = lmk.Unprotect(StoredKeys.ServerKey(Name), stored.KeyBlock);
         var rsa = RSA.Create();
         rsa.ImportPkcs8PrivateKey(der, out _);
         CryptographicOperations.ZeroMemory(der);

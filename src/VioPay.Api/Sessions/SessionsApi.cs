@@ -7,6 +7,7 @@ using VioPay.Api.Infrastructure.OpenApi;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Infrastructure.Redis;
 using VioPay.Api.Infrastructure.Security;
+using VioPay.Api.Tenancy;
 
 namespace VioPay.Api.Sessions;
 
@@ -71,16 +72,28 @@ public static class SessionsApi
 
         var clientId = request.ClientId!;
         var window = TimeSpan.FromSeconds(limits.Value.ClientSessionFailureWindowSeconds);
-        await limiter.RequireUnderAsync("client-session", clientId, limits.Value.ClientSessionFailuresPerClient);
+        // A failure slot is taken atomically with the check before the credentials are judged, so a burst of parallel
+        // wrong secrets cannot pass the limit; valid credentials give the slot back.
+        var slot = await limiter.ReserveFailureAsync("client-session", clientId, limits.Value.ClientSessionFailuresPerClient, window);
+        MerchantApiClient? client;
+        try
+        {
+            client = await db.ApiClients.AsNoTracking()
+                .FirstOrDefaultAsync(c => c.ClientId == clientId && c.RevokedAt == null, cancellationToken);
+        }
+        catch
+        {
+            await slot.ReleaseAsync();
+            throw;
+        }
 
-        var client = await db.ApiClients.AsNoTracking()
-            .FirstOrDefaultAsync(c => c.ClientId == clientId && c.RevokedAt == null, cancellationToken);
         // Unknown and wrong secret answer alike, and both count, so the answer tells an attacker nothing.
         if (client is null || !hashing.VerifyClientSecret(clientId, request.ClientSecret!, client.SecretVerifier))
         {
-            await limiter.CountFailureAsync("client-session", clientId, window);
             throw ApiException.Unauthorized("Invalid client credentials");
         }
+
+        await slot.ReleaseAsync();
 
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == client.UserId, cancellationToken);
         var merchant = await db.Merchants.AsNoTracking().FirstAsync(m => m.Id == client.MerchantId, cancellationToken);

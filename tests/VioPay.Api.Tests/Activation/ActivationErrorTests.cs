@@ -198,6 +198,9 @@ public sealed class ActivationErrorTests(VioPayApp app) : IClassFixture<VioPayAp
         await (await terminal.Http.SendAsync(terminal.Activation(HttpMethod.Get, "/pos/status"))).AssertErrorAsync(HttpStatusCode.Forbidden, "4003");
 
         Assert.Equal(HttpStatusCode.OK, (await portal.PostAsync($"/merchant/devices/{terminal.DeviceId}/resume", null)).StatusCode);
+        // The suspension ended the token for good (issue 10 point 8): the resumed device attests again.
+        await (await terminal.Http.SendAsync(terminal.WithToken("/pos/keys"))).AssertErrorAsync(HttpStatusCode.Unauthorized, "4001");
+        await terminal.AttestAsync();
         await terminal.InstallKeysAsync();
     }
 

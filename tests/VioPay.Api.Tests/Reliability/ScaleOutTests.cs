@@ -56,6 +56,25 @@ public sealed class TwoInstances : IAsyncLifetime
 public sealed class ScaleOutTests(TwoInstances instances) : IClassFixture<TwoInstances>
 {
     [Fact]
+    public async Task ARevokedIdentityKeyEndsItsAttestationTokenOnEveryInstanceAtOnce()
+    {
+        var portal = await instances.PortalAsync();
+        using var onA = new HttpClient { BaseAddress = instances.A.BaseAddress };
+        using var onB = new HttpClient { BaseAddress = instances.B.BaseAddress };
+        var terminal = await instances.TerminalAsync(portal, onA);
+        await terminal.PairAndClaimAsync(portal);
+        await terminal.AttestAsync();
+        await terminal.SendOkAsync(terminal.WithToken("/pos/keys"));
+        (await onB.SendAsync(terminal.WithToken("/pos/config"))).EnsureSuccessStatusCode();
+
+        var revoked = await portal.DeleteAsync($"/merchant/devices/{terminal.DeviceId}/identity-keys/{terminal.IdentityKeyId}");
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+
+        await (await onA.SendAsync(terminal.WithToken("/pos/config"))).AssertErrorAsync(HttpStatusCode.Unauthorized, "4001");
+        await (await onB.SendAsync(terminal.WithToken("/pos/config"))).AssertErrorAsync(HttpStatusCode.Unauthorized, "4001");
+    }
+
+    [Fact]
     public async Task ATerminalAlternatingBetweenInstancesActivatesAndCharges()
     {
         var portal = await instances.PortalAsync();

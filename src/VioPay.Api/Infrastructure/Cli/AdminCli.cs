@@ -78,7 +78,9 @@ public sealed class AdminCli(string command, Dictionary<string, string> options)
         var db = services.GetRequiredService<VioPayDbContext>();
         var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
         await db.Database.MigrateAsync();
-        return new { status = "ok", applied = pending };
+        // After the schema: re-wrap stored keys written before they were bound to their purpose and owner (idempotent).
+        var rebound = await new StoredKeyRebinding(db, services.GetRequiredService<LocalMasterKey>()).RunAsync(CancellationToken.None);
+        return new { status = "ok", applied = pending, rebound_keys = rebound };
     }
 
     private async Task<object> CreateResellerAsync(IServiceProvider services)

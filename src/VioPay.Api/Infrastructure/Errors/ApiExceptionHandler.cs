@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using StackExchange.Redis;
+using VioPay.Api.Infrastructure.Security;
 
 namespace VioPay.Api.Infrastructure.Errors;
 
@@ -23,7 +24,13 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         }
 
         var error = Map(exception);
-        if (error.StatusCode >= 500)
+        if (exception is StoredKeyException stored)
+        {
+            // Someone changed a key block at rest (or it was never re-wrapped by `migrate`): the request failed closed.
+            // Operators need to know; the log names the purpose and owner, never the block.
+            logger.LogError("Stored key refused: {Purpose} of {Owner} ({Tr31Error})", stored.Key.Purpose, stored.Key.Owner, stored.Error);
+        }
+        else if (error.StatusCode >= 500)
         {
             if (error.StatusCode == StatusCodes.Status503ServiceUnavailable)
             {
@@ -45,6 +52,8 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         ApiException api => api,
         BadHttpRequestException bad => MapBadRequest(bad),
         JsonException => ApiException.BadRequest("Malformed JSON body"),
+        StoredKeyException => ApiException.Unauthorized("Stored key material failed an integrity check; the request was refused",
+            new Dictionary<string, object?> { ["reason"] = "stored_key_invalid" }),
         _ when IsDependencyFailure(exception) => ApiException.DependencyUnavailable(),
         _ => new ApiException(StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "Internal error"),
     };

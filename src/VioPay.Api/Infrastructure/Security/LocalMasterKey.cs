@@ -27,26 +27,53 @@ public sealed class LocalMasterKey : IDisposable
     /// <summary>The CMAC KCV of the LMK, safe to log: operators compare it across instances.</summary>
     public string Kcv { get; }
 
-    public string Protect(Tr31Header header, ReadOnlySpan<byte> key) => Tr31KeyBlock.Wrap(_key, header, key);
+    /// <summary>Wraps <paramref name="key"/> as what it is: its header, with its purpose and owner bound into the block.</summary>
+    public string Protect(StoredKey what, ReadOnlySpan<byte> key) => BoundKeyBlock.Wrap(_key, what.Header, what.Binding, key);
 
-    public byte[] Unprotect(string keyBlock) => Tr31KeyBlock.Unwrap(_key, keyBlock).Key;
+    /// <summary>
+    /// Opens a stored block only as what the caller expects it to be; anything else (forged, moved between columns or
+    /// owners, unbound) is a <see cref="StoredKeyException"/>, never a key.
+    /// </summary>
+    public byte[] Unprotect(StoredKey what, string keyBlock)
+    {
+        try
+        {
+            return BoundKeyBlock.Unwrap(_key, keyBlock, what.Header, what.Binding);
+        }
+        catch (Tr31Exception e)
+        {
+            throw new StoredKeyException(what, e.Error);
+        }
+    }
+
+    /// <summary>
+    /// Opens a block written before bindings existed, for the one-off re-wrap only: it must verify, carry no binding and
+    /// have the column's old header.
+    /// </summary>
+    internal byte[] UnprotectLegacy(StoredKey what, string keyBlock)
+    {
+        Tr31UnwrapResult result;
+        try
+        {
+            result = Tr31KeyBlock.Unwrap(_key, keyBlock);
+        }
+        catch (Tr31Exception e)
+        {
+            throw new StoredKeyException(what, e.Error);
+        }
+
+        if (!BoundKeyBlock.Matches(result.Header, what.LegacyHeader))
+        {
+            CryptographicOperations.ZeroMemory(result.Key);
+            throw new StoredKeyException(what, Tr31Error.BindingMismatch);
+        }
+
+        return result.Key;
+    }
 
     /// <summary>A 32-byte key derived from the LMK for one named purpose (HMAC-SHA256 as a PRF).</summary>
     public byte[] DeriveKey(string purpose) =>
         HMACSHA256.HashData(_key, System.Text.Encoding.UTF8.GetBytes("viopay/" + purpose));
 
     public void Dispose() => CryptographicOperations.ZeroMemory(_key);
-}
-
-/// <summary>The TR-31 headers the server stores its own keys under.</summary>
-public static class AtRestHeaders
-{
-    /// <summary>A device identity secret: an HMAC-SHA256 key (M7, H, C).</summary>
-    public static Tr31Header IdentitySecret { get; } = new("M7", 'H', 'C', "00", 'N', [new Tr31OptionalBlock("HM", "21")]);
-
-    /// <summary>A zone master key: a key-encryption key (K0, A, B).</summary>
-    public static Tr31Header Zmk { get; } = new("K0", 'A', 'B', "00", 'N', []);
-
-    /// <summary>The token-signing private key (DER, RSA, signature only).</summary>
-    public static Tr31Header TokenSigningKey { get; } = new("S0", 'R', 'S', "00", 'N', []);
 }
