@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 using VioPay.Api.Devices;
+using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Infrastructure.Redis;
@@ -29,7 +30,8 @@ public enum PosAuth
 /// <summary>
 /// Authenticates POS requests once per endpoint group, in PROTOCOL §10's order: Authorization
 /// first where it is used, then missing headers, malformed headers, app version, the device
-/// itself (404 unknown, 403 suspended), and last the content type of a body (415).
+/// itself (404 unknown, 403 suspended), and last the content type of a body (415). The unauthenticated activation
+/// endpoints are rate-limited per client IP before all of that.
 /// </summary>
 public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
 {
@@ -41,6 +43,14 @@ public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
         var request = http.Request;
         var services = http.RequestServices;
         var validator = services.GetRequiredService<PosHeaderValidator>();
+
+        if (auth is PosAuth.ActivationAnyVersion or PosAuth.Activation)
+        {
+            // PROTOCOL §12.2: counted before anything is looked at, so probing unknown device ids costs the same.
+            var limits = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value;
+            await services.GetRequiredService<RateLimiter>().HitAsync("activation-ip", http.ClientIp(),
+                limits.ActivationRequestsPerIpPerMinute, TimeSpan.FromMinutes(1));
+        }
 
         string? tokenDeviceId = null;
         if (auth == PosAuth.AttestationToken)
