@@ -19,6 +19,7 @@ var builder = WebApplication.CreateBuilder(cli is null ? args : []);
 builder.AddLogging();
 builder.AddVioPayOptions();
 builder.AddKestrelLimits();
+builder.AddForwardedHeaders();
 builder.AddJson();
 builder.AddErrorHandling();
 builder.AddPersistence();
@@ -38,6 +39,8 @@ if (cli is not null)
 
 app.LogLocalMasterKey();
 app.LogPaymentProcessor();
+// First, so that everything after it (rate limits included) sees the client's address, not the proxy's.
+app.UseForwardedClientAddress();
 // Outermost, so the line it writes has the status the client got (a 409 thrown as ApiException is logged as 409, not
 // as the 500 the exception looks like before the handler answers it).
 app.UseRequestLogging();
@@ -54,6 +57,7 @@ app.MapAttestApi();
 app.MapKeysApi();
 app.MapChargesApi();
 app.MapDevicesBackofficeApi();
+app.MapInventoryBackofficeApi();
 app.MapChargesBackofficeApi();
 
 await app.RunAsync();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using VioPay.Api.Audit;
 using VioPay.Api.Devices;
+using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;
 using VioPay.Api.Infrastructure.Persistence;
@@ -13,20 +14,12 @@ using VioPay.Api.Sessions;
 namespace VioPay.Api.Backoffice;
 
 /// <summary>
-/// The merchant portal's device management and settings, and the reseller's inventory. Every
-/// query carries the owner in its WHERE clause, so another merchant's device is simply not found (404).
+/// The merchant portal's device management and settings (the reseller's inventory is <see cref="InventoryBackofficeApi"/>).
+/// Every query carries the owner in its WHERE clause, so another merchant's device is simply not found (404).
 /// </summary>
 public static class DevicesBackofficeApi
 {
     public sealed record CreateDeviceRequest(string? Label, string? Model);
-
-    public sealed record IdentityKeyView(string KeyId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
-
-    public sealed record DeviceView(string DeviceId, string Status, bool Suspended, string? Label, string? Model,
-        string? TerminalId, Guid? MerchantId, Guid ResellerId, DateTimeOffset CreatedAt, DateTimeOffset? ClaimedAt,
-        DateTimeOffset? ActivatedAt, IReadOnlyList<IdentityKeyView> IdentityKeys);
-
-    public sealed record DeviceList(IReadOnlyList<DeviceView> Data);
 
     public sealed record MerchantSettings(JsonElement? TipInfo, JsonElement? TaxInfo, JsonElement? SurchargeInfo);
 
@@ -38,6 +31,7 @@ public static class DevicesBackofficeApi
         merchant.MapPost("/devices", CreateMerchantDevice)
             .WithName("CreateMerchantDevice")
             .WithSummary("Pre-provision a device bound to this merchant. Answers its identity key secret and ZMK once, never again.")
+            .WithNoStore()
             .ProducesErrors(400, 401, 403, 413, 415, 503);
         merchant.MapGet("/devices", ListMerchantDevices)
             .WithName("ListMerchantDevices").WithSummary("This merchant's devices, newest first.")
@@ -47,6 +41,7 @@ public static class DevicesBackofficeApi
             .ProducesErrors(401, 403, 404, 503);
         merchant.MapPost("/devices/{deviceId}/identity-keys", AddIdentityKey)
             .WithName("AddDeviceIdentityKey").WithSummary("A new identity key for the device; its secret is answered once.")
+            .WithNoStore()
             .ProducesErrors(401, 403, 404, 503);
         merchant.MapDelete("/devices/{deviceId}/identity-keys/{keyId}", RevokeIdentityKey)
             .WithName("RevokeDeviceIdentityKey").WithSummary("Revoke an identity key: attest with it answers 404 from now on.")
@@ -66,14 +61,6 @@ public static class DevicesBackofficeApi
             .DocumentsJsonBody<JsonObject>()
             .ProducesErrors(400, 401, 403, 413, 415, 503);
 
-        var reseller = app.MapGroup("/reseller").WithTags("Backoffice: reseller").RequireSession(SessionScope.Reseller).WithHeaders(bearer);
-        reseller.MapPost("/devices", CreateInventoryDevice)
-            .WithName("CreateInventoryDevice")
-            .WithSummary("Pre-provision an inventory device any merchant of this reseller may claim. Secrets are answered once.")
-            .ProducesErrors(400, 401, 403, 413, 415, 503);
-        reseller.MapGet("/devices", ListInventoryDevices)
-            .WithName("ListResellerDevices").WithSummary("Every device of this reseller, inventory and claimed, newest first.")
-            .ProducesErrors(401, 403, 503);
         return app;
     }
 
@@ -87,33 +74,17 @@ public static class DevicesBackofficeApi
         return TypedResults.Created($"/merchant/devices/{device.DeviceId}", device);
     }
 
-    private static async Task<Created<ProvisionedDevice>> CreateInventoryDevice(CreateDeviceRequest? request, HttpContext http,
-        DeviceProvisioning provisioning, CancellationToken cancellationToken)
-    {
-        var session = http.Session();
-        Validate(request);
-        var device = await provisioning.ProvisionAsync(session.ResellerId!.Value, null, request?.Label, request?.Model,
-            Actor.User(session.UserId), cancellationToken);
-        return TypedResults.Created($"/reseller/devices/{device.DeviceId}", device);
-    }
-
     private static async Task<Ok<DeviceList>> ListMerchantDevices(HttpContext http, VioPayDbContext db, CancellationToken cancellationToken)
     {
         var merchantId = http.Session().MerchantId;
-        return TypedResults.Ok(new DeviceList(await ViewsAsync(db, db.Devices.Where(d => d.MerchantId == merchantId), cancellationToken)));
-    }
-
-    private static async Task<Ok<DeviceList>> ListInventoryDevices(HttpContext http, VioPayDbContext db, CancellationToken cancellationToken)
-    {
-        var resellerId = http.Session().ResellerId;
-        return TypedResults.Ok(new DeviceList(await ViewsAsync(db, db.Devices.Where(d => d.ResellerId == resellerId), cancellationToken)));
+        return TypedResults.Ok(new DeviceList(await DeviceViews.ListAsync(db, db.Devices.Where(d => d.MerchantId == merchantId), cancellationToken)));
     }
 
     private static async Task<Ok<DeviceView>> GetMerchantDevice(string deviceId, HttpContext http, VioPayDbContext db,
         CancellationToken cancellationToken)
     {
         var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
-        return TypedResults.Ok((await ViewsAsync(db, db.Devices.Where(d => d.Id == device.Id), cancellationToken))[0]);
+        return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
     }
 
     private static async Task<Created<IdentityKeySecret>> AddIdentityKey(string deviceId, HttpContext http, VioPayDbContext db,
@@ -164,7 +135,7 @@ public static class DevicesBackofficeApi
         var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
         // A suspension ends the device's attestation tokens for good: a resumed device attests again.
         await EndTokensAroundAsync(tokens, device.Id, () => SetSuspendedAsync(device, true, http, db, time, cancellationToken));
-        return TypedResults.Ok((await ViewsAsync(db, db.Devices.Where(d => d.Id == device.Id), cancellationToken))[0]);
+        return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
     }
 
     private static async Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, VioPayDbContext db, TimeProvider time,
@@ -172,7 +143,7 @@ public static class DevicesBackofficeApi
     {
         var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
         await SetSuspendedAsync(device, false, http, db, time, cancellationToken);
-        return TypedResults.Ok((await ViewsAsync(db, db.Devices.Where(d => d.Id == device.Id), cancellationToken))[0]);
+        return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
     }
 
     private static async Task SetSuspendedAsync(Device device, bool suspended, HttpContext http, VioPayDbContext db,
@@ -191,7 +162,7 @@ public static class DevicesBackofficeApi
     private static async Task<Ok<JsonObject>> PutSettings(HttpContext http, VioPayDbContext db,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        var request = ReadObject(http);
+        var request = BackofficeJson.ReadObject(http);
         var fields = new Dictionary<string, string>();
         var settings = new JsonObject();
         foreach (var name in new[] { "tip_info", "tax_info", "surcharge_info" })
@@ -233,7 +204,7 @@ public static class DevicesBackofficeApi
     private static async Task<Ok<JsonObject>> PutTerminalParameters(HttpContext http, VioPayDbContext db,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        var request = ReadObject(http);
+        var request = BackofficeJson.ReadObject(http);
         var session = http.Session();
         // The body was parsed (so it is a JSON object) but the bytes stored are the merchant's own,
         // so terminals receive exactly what was uploaded.
@@ -246,39 +217,7 @@ public static class DevicesBackofficeApi
         return TypedResults.Ok(request);
     }
 
-    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
-
-    /// <summary>
-    /// The body as a JSON object, read from the buffered raw bytes: UTF-8 checked first (JsonDocument does not check the
-    /// inside of strings), duplicate keys refused. Binding JsonObject through the framework instead throws
-    /// ArgumentException on a duplicate key, which would be a 500 (found by AbuseTests).
-    /// </summary>
-    private static JsonObject ReadObject(HttpContext http)
-    {
-        PosAuthFilter.RequireJsonWhenBody(http);
-        var body = Infrastructure.RequestBodyExtensions.RawBody(http);
-        if (body.IsEmpty)
-        {
-            throw ApiException.BadRequest("A JSON object body is required");
-        }
-
-        if (!System.Text.Unicode.Utf8.IsValid(body.Bytes))
-        {
-            throw ApiException.BadRequest("The body is not valid UTF-8");
-        }
-
-        try
-        {
-            return JsonNode.Parse(body.Bytes, documentOptions: StrictJson) as JsonObject
-                ?? throw ApiException.BadRequest("The body must be a JSON object");
-        }
-        catch (JsonException)
-        {
-            throw ApiException.BadRequest("Malformed JSON body");
-        }
-    }
-
-    private static void Validate(CreateDeviceRequest? request)
+    internal static void Validate(CreateDeviceRequest? request)
     {
         var fields = new Dictionary<string, string>();
         if (request?.Label is { Length: > 200 })
@@ -304,17 +243,5 @@ public static class DevicesBackofficeApi
             ? await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.MerchantId == merchantId, cancellationToken)
               ?? throw ApiException.NotFound("Device not found")
             : throw ApiException.NotFound("Device not found");
-    }
-
-    private static async Task<List<DeviceView>> ViewsAsync(VioPayDbContext db, IQueryable<Device> devices, CancellationToken cancellationToken)
-    {
-        var rows = await devices.AsNoTracking().OrderByDescending(d => d.CreatedAt).Take(1000).ToListAsync(cancellationToken);
-        var ids = rows.Select(d => d.Id).ToList();
-        var keys = (await db.IdentityKeys.AsNoTracking().Where(k => ids.Contains(k.DeviceId)).ToListAsync(cancellationToken))
-            .ToLookup(k => k.DeviceId);
-        return rows.Select(d => new DeviceView(d.Id, d.Status, d.Suspended, d.Label, d.Model, d.TerminalId, d.MerchantId, d.ResellerId,
-                d.CreatedAt, d.ClaimedAt, d.ActivatedAt,
-                keys[d.Id].OrderBy(k => k.CreatedAt).Select(k => new IdentityKeyView(k.KeyId, k.CreatedAt, k.RevokedAt)).ToList()))
-            .ToList();
     }
 }

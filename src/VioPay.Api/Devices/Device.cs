@@ -22,6 +22,12 @@ public sealed class Device
     /// <summary>Set when a merchant provisioned the device, or when a merchant claimed it from reseller inventory.</summary>
     public Guid? MerchantId { get; set; }
 
+    /// <summary>
+    /// Inventory only (PROTOCOL §12.1): the one merchant the reseller assigned the device to, and so the only one that
+    /// may claim it. Null on a merchant-provisioned device and on unassigned inventory, which nobody may claim.
+    /// </summary>
+    public Guid? AssignedMerchantId { get; set; }
+
     public string Status { get; set; } = DeviceStatus.Inactive;
     public bool Suspended { get; set; }
     public string? Label { get; set; }
@@ -39,6 +45,13 @@ public sealed class Device
 
     /// <summary>PostgreSQL's row version, for optimistic concurrency on state changes.</summary>
     public uint Version { get; set; }
+
+    /// <summary>
+    /// PROTOCOL §12.1: a merchant's own device is claimable by that merchant only; inventory only by the merchant the
+    /// reseller assigned it to. Being a merchant of the same reseller is not enough.
+    /// </summary>
+    public bool IsClaimableBy(Guid merchantId) =>
+        MerchantId is { } owner ? owner == merchantId : AssignedMerchantId == merchantId;
 }
 
 /// <summary>A device identity key (seed 004's <c>merchant_device_identity_keys</c>); the secret is kept under the LMK.</summary>
@@ -81,6 +94,7 @@ internal sealed class DeviceConfiguration : IEntityTypeConfiguration<Device>
         builder.Property(d => d.Version).IsRowVersion();
         builder.HasOne<Reseller>().WithMany().HasForeignKey(d => d.ResellerId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Merchant>().WithMany().HasForeignKey(d => d.MerchantId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Merchant>().WithMany().HasForeignKey(d => d.AssignedMerchantId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 

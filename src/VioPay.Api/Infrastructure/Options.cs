@@ -46,7 +46,7 @@ public sealed class PosOptions
     public int TimestampMaxFutureSeconds { get; set; } = 60;
 }
 
-/// <summary>Rate limits (PROTOCOL §10.14); counted in Redis so every instance shares them.</summary>
+/// <summary>Rate limits (PROTOCOL §10.14 and §12.2); counted in Redis so every instance shares them.</summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";
@@ -57,6 +57,12 @@ public sealed class RateLimitOptions
     [Range(1, 86400)] public int AttestFailureWindowSeconds { get; set; } = 300;
     [Range(1, 100000)] public int ClientSessionFailuresPerClient { get; set; } = 10;
     [Range(1, 86400)] public int ClientSessionFailureWindowSeconds { get; set; } = 300;
+
+    /// <summary>PROTOCOL §12.2: <c>/pos/bootstrap</c>, <c>/pos/pairing-code</c> and <c>/pos/status</c> together, per client IP.</summary>
+    [Range(1, 10000000)] public int ActivationRequestsPerIpPerMinute { get; set; } = 600;
+
+    [Range(1, 100000)] public int PairingCodesPerDevice { get; set; } = 10;
+    [Range(1, 86400)] public int PairingCodeWindowSeconds { get; set; } = 300;
 }
 
 public static class OptionsExtensions

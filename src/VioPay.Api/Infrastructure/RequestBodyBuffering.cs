@@ -23,7 +23,8 @@ public sealed class RequestBodyBufferingMiddleware(RequestDelegate next, IOption
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var limit = context.Request.Path.StartsWithSegments("/pos", StringComparison.Ordinal)
+        // Routing matches paths case-insensitively, so the POS limit must too (PROTOCOL §12.3): /POS/bootstrap is a POS route.
+        var limit = context.Request.Path.StartsWithSegments("/pos", StringComparison.OrdinalIgnoreCase)
             ? options.Value.PosMaxBodyBytes
             : options.Value.BackofficeMaxBodyBytes;
 

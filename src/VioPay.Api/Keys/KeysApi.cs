@@ -40,6 +40,7 @@ public static class KeysApi
             .WithSummary("Step 6: a fresh key set (TMK under the ZMK, KEK under TMK, MSK/TPK/TDK/MAC under KEK) as base64 TR-31 " +
                 "version D blocks with legacy and CMAC KCVs. It is the device's pending set until activation.")
             .WithHeaders(PosDocs.AttestationToken)
+            .WithNoStore()
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
 
         pos.MapPost("/config", Config)

@@ -35,28 +35,30 @@ public static class ActivationApi
             .WithName("PosBootstrap")
             .WithSummary("Step 1: connectivity check; answers the server time and the minimum supported app version (also to apps below it).")
             .WithHeaders(PosDocs.Activation)
-            .ProducesErrors(400, 403, 404, 413, 415, 503);
+            .ProducesErrors(400, 403, 404, 413, 415, 429, 503);
 
         pos.MapPost("/pairing-code", IssuePairingCode)
             .RequirePosAuth(PosAuth.Activation)
             .WithName("PosPairingCode")
             .WithSummary("Step 2: a 6-character pairing code, valid 300 s, to show on screen; a new one replaces the old. 409 once claimed.")
             .WithHeaders(PosDocs.Activation)
-            .ProducesErrors(400, 403, 404, 409, 413, 415, 426, 503);
+            .WithNoStore()
+            .ProducesErrors(400, 403, 404, 409, 413, 415, 426, 429, 503);
 
         pos.MapGet("/status", Status)
             .RequirePosAuth(PosAuth.Activation)
             .WithName("PosStatus")
             .WithSummary("Step 3: poll until is_claimed is true; pairing_code_status is pending, expired, claimed or none.")
             .WithHeaders(PosDocs.Activation)
-            .ProducesErrors(400, 403, 404, 426, 503);
+            .ProducesErrors(400, 403, 404, 426, 429, 503);
 
         app.MapPost("/pos/claim", Claim)
             .WithTags("POS activation")
             .RequireSession(SessionScope.Merchant)
             .WithName("PosClaim")
             .WithSummary("Step 4 (merchant portal, Bearer): claim a device with the code it shows; assigns its terminal id. " +
-                "Wrong code 404 (5 wrong attempts kill the code), expired or dead code 410, claimed device 409, another merchant's device 403.")
+                "Wrong code 404 (5 wrong attempts kill the code), expired or dead code 410, claimed device 409, another merchant's device " +
+                "or inventory not assigned to this merchant 403.")
             .WithHeaders(new HeaderDoc("Authorization", true, "Bearer {jwt} with an initiated merchant session"))
             .ProducesErrors(400, 401, 403, 404, 409, 410, 413, 415, 429, 503);
         return app;
@@ -66,9 +68,12 @@ public static class ActivationApi
         TypedResults.Ok(new BootstrapResponse("ok", PosTime.Format(time.GetUtcNow()), options.Value.MinSupportedVersion));
 
     private static async Task<Ok<PairingCodeResponse>> IssuePairingCode(HttpContext http, PairingCodes codes, VioPayDbContext db,
-        TimeProvider time, CancellationToken cancellationToken)
+        RateLimiter limiter, IOptions<RateLimitOptions> limits, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = http.Device();
+        // Nobody may replace a device's code in a loop so that its merchant never gets to type it in (PROTOCOL §12.2).
+        await limiter.HitAsync("pairing-code-device", device.Id, limits.Value.PairingCodesPerDevice,
+            TimeSpan.FromSeconds(limits.Value.PairingCodeWindowSeconds));
         if (device.Status != DeviceStatus.Inactive)
         {
             throw ApiException.Conflict("Device is already claimed", new Dictionary<string, object?> { ["device_status"] = device.Status });
@@ -97,7 +102,7 @@ public static class ActivationApi
         var session = http.Session();
         var merchantId = session.MerchantId!.Value;
         await limiter.HitAsync("claim-merchant", merchantId.ToString(), limits.Value.ClaimsPerMerchantPerMinute, TimeSpan.FromMinutes(1));
-        await limiter.HitAsync("claim-ip", http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+        await limiter.HitAsync("claim-ip", http.ClientIp(),
             limits.Value.ClaimsPerIpPerMinute, TimeSpan.FromMinutes(1));
 
         var fields = new Dictionary<string, string>();
@@ -118,11 +123,11 @@ public static class ActivationApi
 
         var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == request.DeviceId, cancellationToken)
             ?? throw ApiException.NotFound("Device not found", new Dictionary<string, object?> { ["device_id"] = request.DeviceId });
-        var merchant = await db.Merchants.AsNoTracking().FirstAsync(m => m.Id == merchantId, cancellationToken);
-        var mayClaim = device.MerchantId == merchantId || (device.MerchantId is null && device.ResellerId == merchant.ResellerId);
-        if (!mayClaim)
+        if (!device.IsClaimableBy(merchantId))
         {
-            throw ApiException.Forbidden("This device belongs to another merchant");
+            throw ApiException.Forbidden(device.MerchantId is null
+                ? "This inventory device is not assigned to this merchant"
+                : "This device belongs to another merchant");
         }
 
         if (device.Status != DeviceStatus.Inactive)

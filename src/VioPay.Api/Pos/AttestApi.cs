@@ -28,6 +28,7 @@ public static class AttestApi
             .WithSummary("Step 5: HMAC-signed proof of device identity; answers an att_ token bound to the device, valid 300 s. " +
                 "Unknown or revoked X-Key-Id 404; bad signature, stale timestamp or replayed nonce 401; 10 bad signatures in 5 min 429.")
             .WithHeaders(PosDocs.Attest)
+            .WithNoStore()
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 429, 503);
         return app;
     }

@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using VioPay.Api.Devices;
+using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Infrastructure.Redis;
 
 namespace VioPay.Api.Pos;
 
@@ -26,7 +28,8 @@ public enum PosAuth
 /// <summary>
 /// Authenticates POS requests once per endpoint group, in PROTOCOL §10's order: Authorization
 /// first where it is used, then missing headers, malformed headers, app version, the device
-/// itself (404 unknown, 403 suspended), and last the content type of a body (415).
+/// itself (404 unknown, 403 suspended), and last the content type of a body (415). The unauthenticated activation
+/// endpoints are rate-limited per client IP before all of that.
 /// </summary>
 public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
 {
@@ -38,6 +41,14 @@ public sealed class PosAuthFilter(PosAuth auth) : IEndpointFilter
         var request = http.Request;
         var services = http.RequestServices;
         var validator = services.GetRequiredService<PosHeaderValidator>();
+
+        if (auth is PosAuth.ActivationAnyVersion or PosAuth.Activation)
+        {
+            // PROTOCOL §12.2: counted before anything is looked at, so probing unknown device ids costs the same.
+            var limits = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value;
+            await services.GetRequiredService<RateLimiter>().HitAsync("activation-ip", http.ClientIp(),
+                limits.ActivationRequestsPerIpPerMinute, TimeSpan.FromMinutes(1));
+        }
 
         AttestationGrant? grant = null;
         if (auth == PosAuth.AttestationToken)

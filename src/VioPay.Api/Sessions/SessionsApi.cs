@@ -33,6 +33,7 @@ public static class SessionsApi
                     ? "Exchange a merchant API client's client_id/client_secret for a 5-minute Bearer token and a cached session."
                     : "Alias of POST /client/session, kept for existing integrations.")
                 .ProducesErrors(400, 401, 413, 415, 429, 503)
+                .WithNoStore()
                 .AllowAnonymous();
         }
 

@@ -307,20 +307,6 @@ public sealed class ActivationErrorTests(VioPayApp app) : IClassFixture<VioPayAp
     }
 
     [Fact]
-    public async Task AnyMerchantOfTheResellerMayClaimAnInventoryDevice()
-    {
-        var first = await app.CreateMerchantAsync();
-        var sibling = await app.CreateMerchantAsync(first.ResellerId);
-        var device = await app.ProvisionInventoryAsync(first.ResellerId);
-        var portal = await app.PortalClientAsync(sibling);
-
-        var terminalId = await device.PairAndClaimAsync(portal);
-
-        Assert.Matches(@"^TID-\d{6}$", terminalId);
-        Assert.Equal(HttpStatusCode.OK, (await portal.GetAsync($"/merchant/devices/{device.DeviceId}")).StatusCode);
-    }
-
-    [Fact]
     public async Task KeysBeforeClaimAre409AndAttestBeforeClaimIs409()
     {
         var (terminal, _, _) = await ProvisionedAsync();

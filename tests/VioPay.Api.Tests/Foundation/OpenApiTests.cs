@@ -31,6 +31,20 @@ public sealed class OpenApiTests(VioPayApp app) : IClassFixture<VioPayApp>
     }
 
     [Theory]
+    [InlineData("/reseller/devices/{deviceId}/assign", "404")]
+    [InlineData("/reseller/devices/{deviceId}/assign", "409")]
+    [InlineData("/pos/claim", "401")]
+    [InlineData("/client/session", "415")]
+    public async Task JsonOperationsDocumentTheirBodyAndErrors(string path, string status)
+    {
+        using var document = JsonDocument.Parse(await app.CreateClient().GetStringAsync("/openapi/v1.json"));
+        var operation = document.RootElement.GetProperty("paths").GetProperty(path).GetProperty("post");
+
+        Assert.True(operation.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _), $"{path} has no JSON body");
+        Assert.True(operation.GetProperty("responses").TryGetProperty(status, out _), $"{path} does not document {status}");
+    }
+
+    [Theory]
     [InlineData("/pos/attest", "X-Signature")]
     [InlineData("/pos/attest", "X-Nonce")]
     [InlineData("/pos/bootstrap", "X-Device-Id")]

@@ -104,13 +104,29 @@ public static class ResellerPortal
         return client;
     }
 
-    public static async Task<TestTerminal> ProvisionInventoryAsync(this VioPayApp app, Guid resellerId)
+    public static async Task<TestTerminal> ProvisionInventoryAsync(this VioPayApp app, Guid resellerId) =>
+        await app.ProvisionInventoryAsync(await app.ResellerClientAsync(resellerId));
+
+    /// <summary>An inventory device: unassigned, so nobody can claim it until <see cref="AssignAsync"/> (PROTOCOL §12.1).</summary>
+    public static async Task<TestTerminal> ProvisionInventoryAsync(this VioPayApp app, HttpClient reseller)
     {
-        var reseller = await app.ResellerClientAsync(resellerId);
         var response = await reseller.PostAsJsonAsync("/reseller/devices", new { });
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(JsonValueKind.Null, body.RootElement.GetProperty("merchant_id").ValueKind);
         return app.TerminalFor(body.RootElement);
+    }
+
+    public static Task<HttpResponseMessage> AssignAsync(this HttpClient reseller, string deviceId, Guid merchantId) =>
+        reseller.PostAsJsonAsync($"/reseller/devices/{deviceId}/assign", new { merchant_id = merchantId });
+
+    /// <summary>Inventory of the merchant's reseller, assigned to that merchant, so that it may claim it.</summary>
+    public static async Task<TestTerminal> InventoryAssignedToAsync(this VioPayApp app, MerchantFixture merchant)
+    {
+        var reseller = await app.ResellerClientAsync(merchant.ResellerId);
+        var device = await app.ProvisionInventoryAsync(reseller);
+        var assigned = await reseller.AssignAsync(device.DeviceId, merchant.MerchantId);
+        Assert.True(assigned.StatusCode == System.Net.HttpStatusCode.OK, await assigned.Content.ReadAsStringAsync());
+        return device;
     }
 }

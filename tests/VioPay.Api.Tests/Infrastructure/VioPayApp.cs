@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,6 +63,7 @@ public class VioPayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Time);
+            services.AddTransient<IStartupFilter, TestPeerAddress>();
             foreach (var configure in _services)
             {
                 configure(services);
@@ -74,5 +78,40 @@ public class VioPayApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             await TestDependencies.DropDatabaseAsync(PostgresConnectionString);
         }
+    }
+}
+
+/// <summary>
+/// TestServer connections have no remote address. A request may name the peer it comes from in
+/// <see cref="Header"/>; this runs before the app's own pipeline (forwarded headers included), as a real
+/// connection's address would be there before any middleware.
+/// </summary>
+public sealed class TestPeerAddress : IStartupFilter
+{
+    public const string Header = "X-Test-Peer-Address";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, nextMiddleware) =>
+        {
+            if (context.Request.Headers.TryGetValue(Header, out var value) && IPAddress.TryParse(value.ToString(), out var address))
+            {
+                context.Request.Headers.Remove(Header);
+                context.Connection.RemoteIpAddress = address;
+            }
+
+            return nextMiddleware(context);
+        });
+        next(app);
+    };
+}
+
+public static class TestPeerExtensions
+{
+    /// <summary>The request as if it came over a connection from <paramref name="peer"/>.</summary>
+    public static HttpRequestMessage From(this HttpRequestMessage request, string peer)
+    {
+        request.Headers.TryAddWithoutValidation(TestPeerAddress.Header, peer);
+        return request;
     }
 }

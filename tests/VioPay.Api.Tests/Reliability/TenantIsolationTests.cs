@@ -26,6 +26,8 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
         await victim.SendEncryptedOkAsync(victim.RefundRequest(chargeA, "100"));
         var unclaimedA = await app.ProvisionAsync(portalA);
         var codeA = await unclaimedA.PairingCodeAsync();
+        var inventoryA = await app.InventoryAssignedToAsync(merchantA);
+        var inventoryCodeA = await inventoryA.PairingCodeAsync();
         var settingsA = await portalA.PutAsJsonAsync("/merchant/settings", new { tip_info = new { enabled = true } });
         Assert.Equal(HttpStatusCode.OK, settingsA.StatusCode);
 
@@ -70,7 +72,12 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
                 HttpStatusCode.Conflict, "4009"),
 
             // B claims A's device with its real code: 403 (PROTOCOL §3), and the device stays A's, unclaimed.
-            ["POST /pos/claim"] = async () => await Expect(await portalB.ClaimAsync(unclaimedA.DeviceId, codeA), HttpStatusCode.Forbidden, "4003"),
+            // The same for inventory A's reseller assigned to A (PROTOCOL §12.1).
+            ["POST /pos/claim"] = async () =>
+            {
+                await Expect(await portalB.ClaimAsync(unclaimedA.DeviceId, codeA), HttpStatusCode.Forbidden, "4003");
+                await Expect(await portalB.ClaimAsync(inventoryA.DeviceId, inventoryCodeA), HttpStatusCode.Forbidden, "4003");
+            },
 
             // B's identity key presented for A's device: not a key of that device (fine point 8: 404).
             ["POST /pos/attest"] = async () =>
@@ -130,6 +137,15 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             // Reseller routes: a merchant's session is refused; B's reseller sees none of A's reseller's devices.
             ["POST /reseller/devices"] = async () => await Expect(await portalB.PostAsJsonAsync("/reseller/devices", new { }), HttpStatusCode.Forbidden, "4003"),
             ["GET /reseller/devices"] = async () => Assert.DoesNotContain(unclaimedA.DeviceId, await resellerB.GetStringAsync("/reseller/devices"), StringComparison.Ordinal),
+            // B's reseller cannot move A's inventory to B, nor hand B's own inventory to A's merchant; a merchant cannot assign.
+            ["POST /reseller/devices/{deviceId}/assign"] = async () =>
+            {
+                await Expect(await resellerB.AssignAsync(inventoryA.DeviceId, merchantB.MerchantId), HttpStatusCode.NotFound, "4004");
+                await Expect(await resellerB.AssignAsync(unclaimedA.DeviceId, merchantB.MerchantId), HttpStatusCode.NotFound, "4004");
+                var inventoryB = await app.ProvisionInventoryAsync(resellerB);
+                await Expect(await resellerB.AssignAsync(inventoryB.DeviceId, merchantA.MerchantId), HttpStatusCode.NotFound, "4004");
+                await Expect(await portalB.AssignAsync(inventoryA.DeviceId, merchantB.MerchantId), HttpStatusCode.Forbidden, "4003");
+            },
         };
 
         var routes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -160,6 +176,8 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
         var devices = await db.Devices.AsNoTracking().Where(d => d.MerchantId == merchantA.MerchantId).ToListAsync();
         Assert.All(devices, d => Assert.False(d.Suspended));
         Assert.Contains(devices, d => d.Id == unclaimedA.DeviceId && d.Status == "inactive");
+        var inventory = await db.Devices.AsNoTracking().SingleAsync(d => d.Id == inventoryA.DeviceId);
+        Assert.Equal(("inactive", (Guid?)null, (Guid?)merchantA.MerchantId), (inventory.Status, inventory.MerchantId, inventory.AssignedMerchantId));
         Assert.False(await db.IdentityKeys.AnyAsync(k => k.DeviceId == victim.DeviceId && k.RevokedAt != null));
         Assert.Single(await db.IdentityKeys.Where(k => k.DeviceId == victim.DeviceId).ToListAsync());
         var merchant = await db.Merchants.AsNoTracking().SingleAsync(m => m.Id == merchantA.MerchantId);

@@ -96,6 +96,10 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("activated_at");
 
+                    b.Property<Guid?>("AssignedMerchantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("assigned_merchant_id");
+
                     b.Property<DateTimeOffset?>("ClaimedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("claimed_at");
@@ -161,6 +165,9 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_devices");
+
+                    b.HasIndex("AssignedMerchantId")
+                        .HasDatabaseName("ix_devices_assigned_merchant_id");
 
                     b.HasIndex("TerminalId")
                         .IsUnique()
@@ -903,6 +910,12 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
 
             modelBuilder.Entity("VioPay.Api.Devices.Device", b =>
                 {
+                    b.HasOne("VioPay.Api.Tenancy.Merchant", null)
+                        .WithMany()
+                        .HasForeignKey("AssignedMerchantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_devices_merchants_assigned_merchant_id");
+
                     b.HasOne("VioPay.Api.Tenancy.Merchant", null)
                         .WithMany()
                         .HasForeignKey("MerchantId")
