@@ -152,13 +152,14 @@ public sealed class RefundSafetyTests : IAsyncLifetime
         {
             await app.Acquirer.Asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
             await abort.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send.WaitAsync(TimeSpan.FromSeconds(30)));
         }
         finally
         {
-            // The acquirer finishes the refund after the client has gone (and never holds a request forever).
+            // The acquirer does the refund after the client has gone (and never holds a request forever).
             gate.TrySetResult();
         }
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send.WaitAsync(TimeSpan.FromSeconds(30)));
 
         // The outcome is written although the client left; its retry replays it.
         var deadline = DateTime.UtcNow.AddSeconds(30);
