@@ -35,25 +35,7 @@ public sealed class FlakyAcquirer(AcquirerSimulator inner) : IPaymentProcessor
         inner.RefundAsync(chargeId, refundId, amountMinor, currency, cancellationToken);
 }
 
-public sealed class FlakyAcquirerApp : VioPayApp
-{
-    public FlakyAcquirerApp()
-    {
-        WithServices(services =>
-        {
-            services.AddSingleton<AcquirerSimulator>();
-            services.AddSingleton<FlakyAcquirer>();
-            services.AddSingleton<IPaymentProcessor>(sp => sp.GetRequiredService<FlakyAcquirer>());
-        });
-
-        // The timer is not what is under test: rounds are run by the tests themselves.
-        With("Payments:MaintenanceIntervalSeconds", "3600");
-    }
-
-    public FlakyAcquirer Acquirer => Services.GetRequiredService<FlakyAcquirer>();
-
-    public Task<MaintenanceRound> RunMaintenanceAsync() => Services.GetRequiredService<PaymentsMaintenance>().RunOnceAsync(default);
-}
+public sealed class FlakyAcquirerApp : AcquirerApp<FlakyAcquirer>;
 
 /// <summary>
 /// The sweep of abandoned pending charges, reversal retries until acknowledged, and the idempotency purge. Each test

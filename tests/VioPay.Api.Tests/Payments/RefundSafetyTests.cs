@@ -69,23 +69,8 @@ public sealed class RefundLedgerAcquirer(AcquirerSimulator inner) : IPaymentProc
     }
 }
 
-public sealed class RefundLedgerApp : VioPayApp
+public sealed class RefundLedgerApp : AcquirerApp<RefundLedgerAcquirer>
 {
-    public RefundLedgerApp()
-    {
-        WithServices(services =>
-        {
-            services.AddSingleton<AcquirerSimulator>();
-            services.AddSingleton<RefundLedgerAcquirer>();
-            services.AddSingleton<IPaymentProcessor>(sp => sp.GetRequiredService<RefundLedgerAcquirer>());
-        });
-        With("Payments:MaintenanceIntervalSeconds", "3600");
-    }
-
-    public RefundLedgerAcquirer Acquirer => Services.GetRequiredService<RefundLedgerAcquirer>();
-
-    public Task<MaintenanceRound> RunMaintenanceAsync() => Services.GetRequiredService<PaymentsMaintenance>().RunOnceAsync(default);
-
     public async Task<(Charge Charge, List<Refund> Refunds)> StoredAsync(string chargeId)
     {
         using var scope = Services.CreateScope();
