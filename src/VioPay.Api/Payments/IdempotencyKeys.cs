@@ -71,10 +71,13 @@ public sealed class IdempotencyKeys(VioPayDbContext db, CardFingerprints fingerp
         return new PosAnswer(existing.ResponseJson, true);
     }
 
-    /// <summary>Answers a key's record with <paramref name="answerJson"/> when it still waits for the resource it claimed.</summary>
+    /// <summary>
+    /// Answers a key's record with <paramref name="answerJson"/>, the latest state of the resource it claimed (a refund
+    /// answered <c>pending</c> first is answered again with its outcome).
+    /// </summary>
     public async Task AnswerAsync(string terminalId, string key, string resourceId, string answerJson, CancellationToken cancellationToken) =>
         await db.IdempotencyRecords
-            .Where(r => r.TerminalId == terminalId && r.Key == key && r.ResourceId == resourceId && r.State == IdempotencyState.InFlight)
+            .Where(r => r.TerminalId == terminalId && r.Key == key && r.ResourceId == resourceId && r.State != IdempotencyState.ReversalRecorded)
             .ExecuteUpdateAsync(u => u
                 .SetProperty(r => r.State, IdempotencyState.Completed)
                 .SetProperty(r => r.ResponseStatus, StatusCodes.Status200OK)

@@ -77,8 +77,10 @@ public sealed class RefundOperations(
         {
             result = await processor.RefundAsync(refund.ChargeId, refund.Id, refund.AmountMinor, refund.Currency, cancellationToken);
         }
-        catch (Exception e) when (e is AcquirerTimeoutException or AcquirerUnavailableException or HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Whatever the acquirer's client threw, the refund may or may not have happened: it stays pending and is sent
+            // again under its id. Nothing escapes to the caller or the maintenance loop (which would stop the host).
             error = e.GetType().Name + ": " + e.Message[..Math.Min(e.Message.Length, 300)];
             logger.LogWarning("Acquirer did not answer refund {RefundId} of {ChargeId}: {Reason}; it stays pending and is sent again",
                 refund.Id, refund.ChargeId, e.GetType().Name);
@@ -119,7 +121,8 @@ public sealed class RefundOperations(
         var view = RefundView.Of(current);
         if (current.IdempotencyKey is not null)
         {
-            // The first answer a retry replays: the outcome, or "pending" when the acquirer has not answered yet.
+            // The answer a retry replays: the outcome, or "pending" until the acquirer answers; a pending answer is
+            // replaced by the outcome once it is known, so a terminal that retries learns how its refund ended.
             await keys.AnswerAsync(terminalId, current.IdempotencyKey, current.Id, Serialize(view), CancellationToken.None);
         }
 

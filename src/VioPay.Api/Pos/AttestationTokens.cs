@@ -88,7 +88,9 @@ public sealed class AttestationTokens(IConnectionMultiplexer redis, RedisKeys ke
         await transaction.ExecuteAsync();
     }
 
-    private RedisKey Key(string token) => keys.For("att", hashing.TokenIndex(token));
+    // "att-h", not the "att" of the earlier string-valued tokens: during a rolling deploy an old token is simply unknown
+    // here (401, the device attests again) instead of a WRONGTYPE error.
+    private RedisKey Key(string token) => keys.For("att-h", hashing.TokenIndex(token));
 
     private RedisKey GenerationKey(string deviceId) => keys.For("att-gen", deviceId);
 }

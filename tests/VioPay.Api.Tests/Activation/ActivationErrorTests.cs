@@ -236,7 +236,7 @@ public sealed class ActivationErrorTests(VioPayApp app) : IClassFixture<VioPayAp
         // Redis expires the token by its TTL; shorten that TTL to what five minutes later looks like.
         var redis = clockApp.Services.GetRequiredService<IConnectionMultiplexer>();
         var server = redis.GetServer(redis.GetEndPoints()[0]);
-        var keys = server.Keys(pattern: clockApp.RedisPrefix + "att:*").ToArray();
+        var keys = server.Keys(pattern: clockApp.RedisPrefix + "att-h:*").ToArray();
         Assert.Single(keys);
         Assert.InRange((await redis.GetDatabase().KeyTimeToLiveAsync(keys[0]))!.Value.TotalSeconds, 295, 300);
         await redis.GetDatabase().KeyExpireAsync(keys[0], TimeSpan.FromMilliseconds(1));

@@ -29,6 +29,9 @@ public sealed class RefundLedgerAcquirer(AcquirerSimulator inner) : IPaymentProc
 
     public void LoseNextAnswers(int count) => Interlocked.Exchange(ref _answersToLose, count);
 
+    /// <summary>An error no acquirer client documents (a bug, a parser failure) on the next refund, before anything is done.</summary>
+    public Exception? ThrowNext { get; set; }
+
     public void Release() => Gate?.TrySetResult();
 
     /// <summary>The money the acquirer has sent back for a charge: the sum over distinct refund ids.</summary>
@@ -46,6 +49,12 @@ public sealed class RefundLedgerAcquirer(AcquirerSimulator inner) : IPaymentProc
     {
         Interlocked.Increment(ref RefundCalls);
         Asked.TrySetResult();
+        if (ThrowNext is { } error)
+        {
+            ThrowNext = null;
+            throw error;
+        }
+
         if (DeclineWith is not null)
         {
             return new RefundResult(false, DeclineWith);
@@ -110,6 +119,10 @@ public sealed class RefundSafetyTests : IAsyncLifetime
         app.Time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(1, (await app.RunMaintenanceAsync()).RefundsResolved);
 
+        // A retry now learns how the refund ended: the pending answer was replaced by the outcome.
+        var (settled, settledReplay) = await terminal.SendEncryptedOkAsync(terminal.RefundRequest(chargeId, "500", idempotencyKey: key));
+        Assert.True(settledReplay);
+        Assert.Equal(("approved", first.Text("refund_id")), (settled.Text("status"), settled.Text("refund_id")));
         var (charge, refunds) = await app.StoredAsync(chargeId);
         var refund = Assert.Single(refunds);
         Assert.Equal((RefundStatus.Approved, first.Text("refund_id")), (refund.Status, refund.Id));
@@ -212,6 +225,29 @@ public sealed class RefundSafetyTests : IAsyncLifetime
         Assert.Equal(300, charge.RefundedMinor);
         Assert.Equal(300, app.Acquirer.RefundedFor(chargeId));
         Assert.Equal(1, app.Acquirer.DistinctRefunds);
+    }
+
+    [Fact]
+    public async Task AnUnexpectedAcquirerErrorLeavesTheRefundPendingAndTheSweepRunning()
+    {
+        var (terminal, _, _) = await app.ActivatedTerminalAsync();
+        var chargeId = (await terminal.ChargeOkAsync()).Text("charge_id");
+        app.Acquirer.ThrowNext = new InvalidOperationException("the acquirer's client could not parse its answer");
+
+        var (first, _) = await terminal.SendEncryptedOkAsync(terminal.RefundRequest(chargeId, "400"));
+        Assert.Equal("pending", first.Text("status"));
+        app.Time.Advance(TimeSpan.FromSeconds(5));
+        app.Acquirer.ThrowNext = new InvalidOperationException("again");
+        // The round survives the error (a background service that throws would stop the host) and backs off.
+        Assert.Equal(0, (await app.RunMaintenanceAsync()).RefundsResolved);
+        var pending = Assert.Single((await app.StoredAsync(chargeId)).Refunds);
+        Assert.Equal((RefundStatus.Pending, 2), (pending.Status, pending.Attempts));
+        Assert.Contains("InvalidOperationException", pending.LastError, StringComparison.Ordinal);
+
+        app.Time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(1, (await app.RunMaintenanceAsync()).RefundsResolved);
+        Assert.Equal(RefundStatus.Approved, Assert.Single((await app.StoredAsync(chargeId)).Refunds).Status);
+        Assert.Equal(400, app.Acquirer.RefundedFor(chargeId));
     }
 
     [Fact]
