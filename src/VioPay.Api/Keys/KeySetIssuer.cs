@@ -81,7 +81,9 @@ public sealed class KeySetIssuer(VioPayDbContext db, LocalMasterKey lmk, TimePro
 
             // A new pending set replaces any earlier pending one, which is deleted, not kept: only the latest download can
             // activate, and a pending set never signed a charge, so nothing refers to it. The caller's transaction makes
-            // the delete and the insert one change.
+            // the delete and the insert one change, and the device row's lock makes parallel downloads take turns, so two
+            // of them can never both delete nothing and leave two pending sets behind.
+            await db.Database.ExecuteSqlAsync($"SELECT id FROM devices WHERE id = {device.Id} FOR UPDATE", cancellationToken);
             await db.KeySets.Where(k => k.DeviceId == device.Id && k.Status == KeySetStatus.Pending)
                 .ExecuteDeleteAsync(cancellationToken);
             db.KeySets.Add(set);

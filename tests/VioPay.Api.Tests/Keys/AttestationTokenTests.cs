@@ -80,6 +80,10 @@ public sealed class AttestationTokenTests(VioPayApp app) : IClassFixture<VioPayA
 
         Assert.Equal(3, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
         Assert.Equal(9, answers.Count(a => a.StatusCode == HttpStatusCode.Unauthorized));
+        // Parallel downloads are serialised per device: exactly one pending set is left, never two.
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+        Assert.Equal(1, await db.KeySets.CountAsync(k => k.DeviceId == terminal.DeviceId && k.Status == "pending"));
     }
 
     [Fact]
