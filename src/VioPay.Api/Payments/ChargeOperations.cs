@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
-using VioPay.Api.Keys;
+using VioPay.Api.Pos;
 using VioPay.Crypto;
 
 namespace VioPay.Api.Payments;
@@ -29,7 +29,7 @@ public sealed class ChargeOperations(
 {
     public const string ChargeRoute = "POST /pos/charge";
 
-    private static readonly JsonSerializerOptions Json = KeysApi.PlaintextJson;
+    private static readonly JsonSerializerOptions Json = PosEnvelopes.PlaintextJson;
 
     public async Task<PosAnswer> ChargeAsync(PosTerminalContext terminal, JsonElement plaintext, string? idempotencyKey,
         CancellationToken cancellationToken)

@@ -2,8 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;
-using VioPay.Api.Infrastructure.Security;
-using VioPay.Api.Keys;
 using VioPay.Api.Pos;
 using VioPay.Crypto;
 
@@ -88,56 +86,56 @@ public static partial class ChargesApi
         return app;
     }
 
-    private static async Task<Ok<MskEnvelope>> Charge(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Charge(HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
-        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
+        using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
         var answer = await charges.ChargeAsync(terminal, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
-        return Answer(http, lmk, terminal, answer);
+        return Answer(http, envelopes, terminal, answer);
     }
 
-    private static async Task<Ok<MskEnvelope>> Refund(string chargeId, HttpContext http, RefundOperations refunds, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Refund(string chargeId, HttpContext http, RefundOperations refunds, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
-        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
+        using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
         var answer = await refunds.RefundAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
-        return Answer(http, lmk, terminal, answer);
+        return Answer(http, envelopes, terminal, answer);
     }
 
-    private static Task<Ok<MskEnvelope>> Cancel(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
-        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, lmk, cancellationToken);
+    private static Task<Ok<MskEnvelope>> Cancel(string chargeId, HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
+        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, envelopes, cancellationToken);
 
-    private static Task<Ok<MskEnvelope>> Reverse(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
-        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, lmk, cancellationToken);
+    private static Task<Ok<MskEnvelope>> Reverse(string chargeId, HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
+        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, envelopes, cancellationToken);
 
     private static async Task<Ok<MskEnvelope>> CancelOrReverse(string chargeId, HttpContext http, ChargeOperations charges,
-        LocalMasterKey lmk, CancellationToken cancellationToken)
+        PosEnvelopes envelopes, CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
-        return Answer(http, lmk, terminal, await charges.CancelAsync(terminal, chargeId, cancellationToken));
+        return Answer(http, envelopes, terminal, await charges.CancelAsync(terminal, chargeId, cancellationToken));
     }
 
-    private static async Task<Ok<MskEnvelope>> ReverseByKey(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> ReverseByKey(HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
-        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
-        return Answer(http, lmk, terminal, await charges.ReverseByKeyAsync(terminal, plaintext.RootElement, cancellationToken));
+        using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
+        return Answer(http, envelopes, terminal, await charges.ReverseByKeyAsync(terminal, plaintext.RootElement, cancellationToken));
     }
 
-    private static async Task<Ok<MskEnvelope>> Get(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Get(string chargeId, HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
-        return Answer(http, lmk, terminal, await charges.GetAsync(terminal, chargeId, cancellationToken));
+        return Answer(http, envelopes, terminal, await charges.GetAsync(terminal, chargeId, cancellationToken));
     }
 
-    private static async Task<Ok<MskEnvelope>> FindByKey(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> FindByKey(HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
@@ -154,7 +152,7 @@ public static partial class ChargesApi
             });
         }
 
-        return Answer(http, lmk, terminal, await charges.FindByKeyAsync(terminal, key.ToString(), cancellationToken));
+        return Answer(http, envelopes, terminal, await charges.FindByKeyAsync(terminal, key.ToString(), cancellationToken));
     }
 
     /// <summary>A malformed charge id cannot name any charge: 404, like an unknown one.</summary>
@@ -170,13 +168,13 @@ public static partial class ChargesApi
         http.Request.Headers.TryGetValue(PosHeaderNames.IdempotencyKey, out var value) ? value.ToString() : null;
 
     /// <summary>Every answer is freshly encrypted under the active MSK (a replay too: new IV, same plaintext).</summary>
-    private static Ok<MskEnvelope> Answer(HttpContext http, LocalMasterKey lmk, PosTerminalContext terminal, PosAnswer answer)
+    private static Ok<MskEnvelope> Answer(HttpContext http, PosEnvelopes envelopes, PosTerminalContext terminal, PosAnswer answer)
     {
         if (answer.Replayed)
         {
             http.Response.Headers[Idempotency.ReplayedHeader] = "true";
         }
 
-        return TypedResults.Ok(KeysApi.Encrypt(lmk, terminal.KeySet, answer.Json));
+        return TypedResults.Ok(envelopes.SealAnswer(terminal.KeySet, answer.Json));
     }
 }

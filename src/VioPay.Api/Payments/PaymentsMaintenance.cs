@@ -79,7 +79,7 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
             db.AcquirerReversals.Add(ReversalOutbox.New(charge.Id, "abandoned_pending", now));
             if (charge.IdempotencyKey is not null)
             {
-                var json = System.Text.Json.JsonSerializer.Serialize(ChargeView.Of(charge), Keys.KeysApi.PlaintextJson);
+                var json = System.Text.Json.JsonSerializer.Serialize(ChargeView.Of(charge), Pos.PosEnvelopes.PlaintextJson);
                 await db.IdempotencyRecords
                     .Where(r => r.TerminalId == charge.TerminalId && r.Key == charge.IdempotencyKey && r.ResourceId == charge.Id)
                     .ExecuteUpdateAsync(u => u
