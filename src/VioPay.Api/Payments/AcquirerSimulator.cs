@@ -34,7 +34,17 @@ public sealed class AcquirerSimulator(TimeProvider time) : IPaymentProcessor
         AuthorizationResult Declined(string code) => new(false, null, rrn, code);
     }
 
+    /// <summary>The increment rule of PROTOCOL §11.3: declined <c>insufficient_funds</c> above 10 × the first authorized amount.</summary>
+    public Task<AuthorizationResult> IncrementAsync(IncrementRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(request.NewTotalMinor > 10 * request.FirstAuthorizedMinor
+            ? new AuthorizationResult(false, null, Rrn(request.ChargeId), "insufficient_funds")
+            : new AuthorizationResult(true, AuthorizationCode(request.ChargeId), Rrn(request.ChargeId), null));
+
+    public Task CaptureAsync(CaptureRequest request, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task ReverseAsync(string chargeId, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task ReleaseAsync(string chargeId, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<RefundResult> RefundAsync(string chargeId, string refundId, long amountMinor, string currency,
         CancellationToken cancellationToken) => Task.FromResult(RefundResult.Acknowledged);

@@ -30,6 +30,14 @@ public sealed class PaymentOptions
     [Range(1, 3600)]
     public int MaintenanceIntervalSeconds { get; set; } = 5;
 
+    /// <summary>How long the acquirer holds a pre-authorization: its <c>expires_at</c> is this long after it was granted.</summary>
+    [Range(1, 720)]
+    public int AuthorizationHoldHours { get; set; } = 168;
+
+    /// <summary>The largest tip a capture may add, in percent of the authorized amount (PROTOCOL §11.4).</summary>
+    [Range(0, 100)]
+    public int MaxTipPercent { get; set; } = 20;
+
     [Range(1, 3600)]
     public int ReversalRetryBaseSeconds { get; set; } = 2;
 
