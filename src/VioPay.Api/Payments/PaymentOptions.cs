@@ -38,6 +38,13 @@ public sealed class PaymentOptions
     [Range(0, 100)]
     public int MaxTipPercent { get; set; } = 20;
 
+    /// <summary>
+    /// How long the simulator takes to answer each call, as a real acquirer's network round trip would (0: at once).
+    /// Load runs and fault drills use it: a process killed during the wait dies between a committed intent and its outcome.
+    /// </summary>
+    [Range(0, 60000)]
+    public int SimulatorLatencyMilliseconds { get; set; }
+
     [Range(1, 3600)]
     public int ReversalRetryBaseSeconds { get; set; } = 2;
 
