@@ -20,6 +20,9 @@ public static class ChargeStatus
 
     /// <summary>A hold that lapsed at its <c>expires_at</c>; the server released it with the acquirer.</summary>
     public const string Expired = "expired";
+
+    /// <summary>Every status of PROTOCOL §11.1, in the order a charge can reach them.</summary>
+    public static readonly IReadOnlyList<string> All = [Pending, Approved, Declined, Authorized, Cancelled, Expired];
 }
 
 public static class AuthorizationType
