@@ -31,7 +31,7 @@ public static class ChargesBackofficeApi
     /// <summary>First six and last four digits: what PCI DSS allows to be shown.</summary>
     public sealed record CardDetail(string Brand, string First6, string Last4);
 
-    private static readonly string[] Statuses = [ChargeStatus.Pending, ChargeStatus.Approved, ChargeStatus.Declined, ChargeStatus.Cancelled];
+    private static readonly IReadOnlyList<string> Statuses = ChargeStatus.All;
 
     public static IEndpointRouteBuilder MapChargesBackofficeApi(this IEndpointRouteBuilder app)
     {
@@ -40,7 +40,7 @@ public static class ChargesBackofficeApi
         merchant.MapGet("", List)
             .WithName("ListMerchantCharges")
             .WithSummary("This merchant's charges, newest first: ?limit=1..100 (50), cursor (next_cursor of the previous page), " +
-                "terminal_id, status (pending|approved|declined|cancelled), from and to (RFC 3339, from inclusive, to exclusive).")
+                "terminal_id, status (pending|approved|declined|authorized|cancelled|expired), from and to (RFC 3339, from inclusive, to exclusive).")
             .ProducesErrors(400, 401, 403, 503);
         merchant.MapGet("/{chargeId}", Get)
             .WithName("GetMerchantCharge")

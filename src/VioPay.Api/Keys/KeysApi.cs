@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -20,15 +19,6 @@ namespace VioPay.Api.Keys;
 /// <summary>Steps 6 to 8: keys, config, terminal parameters and activation, all on the attestation token.</summary>
 public static class KeysApi
 {
-    public static readonly JsonSerializerOptions PlaintextJson = CreatePlaintextJson();
-
-    private static JsonSerializerOptions CreatePlaintextJson()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        JsonExtensions.Apply(options);
-        return options;
-    }
-
     public sealed record ActivateResponse(string Status, string ActivatedAt);
 
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
@@ -89,7 +79,7 @@ public static class KeysApi
         return TypedResults.Ok(response);
     }
 
-    private static async Task<Ok<MskEnvelope>> Config(HttpContext http, VioPayDbContext db, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Config(HttpContext http, VioPayDbContext db, PosEnvelopes envelopes,
         TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
@@ -117,33 +107,25 @@ public static class KeysApi
             ["device_config"] = new JsonObject { ["heartbeat_interval_sec"] = 60 },
             ["key_set"] = new JsonObject { ["key_set_id"] = set.Id, ["mac_key_id"] = set.MacKeyId },
         };
-        return TypedResults.Ok(Encrypt(lmk, set, config.ToJsonString()));
+        return TypedResults.Ok(envelopes.SealAnswer(set, config.ToJsonString()));
     }
 
-    private static async Task<Ok<JsonObject>> TerminalParameters(HttpContext http, VioPayDbContext db, LocalMasterKey lmk,
+    private static async Task<Ok<JsonObject>> TerminalParameters(HttpContext http, VioPayDbContext db, PosEnvelopes envelopes,
         IOptions<PosOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
         var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, time.GetUtcNow(), cancellationToken);
         var parameters = await db.Merchants.Where(m => m.Id == device.MerchantId).Select(m => m.TerminalParametersJson)
             .FirstAsync(cancellationToken);
-        var msk = lmk.Unprotect(set.Stored(KeySetKey.Msk), set.MskBlock);
-        try
-        {
-            return TypedResults.Ok(MskEnvelopeCipher.EncryptGzip(msk, Encoding.UTF8.GetBytes(parameters), options.Value.TerminalParametersChunkBytes));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(msk);
-        }
+        return TypedResults.Ok(envelopes.SealGzip(set, Encoding.UTF8.GetBytes(parameters), options.Value.TerminalParametersChunkBytes));
     }
 
-    private static async Task<Ok<MskEnvelope>> Activate(HttpContext http, VioPayDbContext db, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Activate(HttpContext http, VioPayDbContext db, PosEnvelopes envelopes,
         TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
         var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, time.GetUtcNow(), cancellationToken);
-        using var plaintext = DecryptRequest(http, lmk, set);
+        using var plaintext = envelopes.OpenRequest(http, set);
 
         var flags = new Dictionary<string, bool>();
         var fields = new Dictionary<string, string>();
@@ -200,50 +182,10 @@ public static class KeysApi
         }
 
         var response = new ActivateResponse("activated", PosTime.Format(device.ActivatedAt ?? now));
-        return TypedResults.Ok(Encrypt(lmk, set, JsonSerializer.Serialize(response, PlaintextJson)));
+        return TypedResults.Ok(envelopes.SealAnswer(set, PosEnvelopes.Plaintext(response)));
     }
 
     private static Device RequireClaimed(Device device) => device.Status == DeviceStatus.Inactive
         ? throw ApiException.Conflict("Device is not claimed yet", new Dictionary<string, object?> { ["device_status"] = device.Status })
         : device;
-
-    /// <summary>
-    /// Parses and decrypts an MSK request envelope. Every failure, whatever the step, is the same
-    /// 401 with the same message, so the answer is no padding oracle (PROTOCOL §7).
-    /// </summary>
-    public static JsonDocument DecryptRequest(HttpContext http, LocalMasterKey lmk, KeySet set)
-    {
-        var msk = lmk.Unprotect(set.Stored(KeySetKey.Msk), set.MskBlock);
-        try
-        {
-            var envelope = MskEnvelopeCipher.ParseJson(http.RawBody().Bytes);
-            if (envelope.KeyKcv is { } kcv && !string.Equals(kcv, set.MskKcv, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new EnvelopeException();
-            }
-
-            return JsonDocument.Parse(MskEnvelopeCipher.Decrypt(msk, envelope));
-        }
-        catch (Exception e) when (e is EnvelopeException or JsonException)
-        {
-            throw ApiException.Unauthorized(EnvelopeException.StandardMessage);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(msk);
-        }
-    }
-
-    public static MskEnvelope Encrypt(LocalMasterKey lmk, KeySet set, string json)
-    {
-        var msk = lmk.Unprotect(set.Stored(KeySetKey.Msk), set.MskBlock);
-        try
-        {
-            return MskEnvelopeCipher.Encrypt(msk, json);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(msk);
-        }
-    }
 }

@@ -9,7 +9,7 @@ namespace VioPay.Api.Payments;
 /// are derived from the charge id, so a test can predict every answer. The timeout card throws as a real acquirer's
 /// silence would, which makes the server reverse and decline with <c>issuer_unavailable</c>.
 /// </summary>
-public sealed class AcquirerSimulator(TimeProvider time) : IPaymentProcessor
+public sealed class AcquirerSimulator(TimeProvider time, Microsoft.Extensions.Options.IOptions<PaymentOptions> options) : IPaymentProcessor
 {
     public const string DeclinedCard = "4000000000000002";
     public const string InsufficientFundsCard = "4000000000009995";
@@ -18,8 +18,9 @@ public sealed class AcquirerSimulator(TimeProvider time) : IPaymentProcessor
 
     private const string CodeAlphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
-    public Task<AuthorizationResult> AuthorizeAsync(AuthorizationRequest request, CancellationToken cancellationToken)
+    public async Task<AuthorizationResult> AuthorizeAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
+        await LatencyAsync(cancellationToken);
         var rrn = Rrn(request.ChargeId);
         var result = request.Pan switch
         {
@@ -29,15 +30,36 @@ public sealed class AcquirerSimulator(TimeProvider time) : IPaymentProcessor
             TimeoutCard => throw new AcquirerTimeoutException("The acquirer simulator does not answer for the timeout card."),
             _ => new AuthorizationResult(true, AuthorizationCode(request.ChargeId), rrn, null),
         };
-        return Task.FromResult(result);
+        return result;
 
         AuthorizationResult Declined(string code) => new(false, null, rrn, code);
     }
 
-    public Task ReverseAsync(string chargeId, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>The increment rule of PROTOCOL §11.3: declined <c>insufficient_funds</c> above 10 × the first authorized amount.</summary>
+    public async Task<AuthorizationResult> IncrementAsync(IncrementRequest request, CancellationToken cancellationToken)
+    {
+        await LatencyAsync(cancellationToken);
+        return request.NewTotalMinor > 10 * request.FirstAuthorizedMinor
+            ? new AuthorizationResult(false, null, Rrn(request.ChargeId), "insufficient_funds")
+            : new AuthorizationResult(true, AuthorizationCode(request.ChargeId), Rrn(request.ChargeId), null);
+    }
 
-    public Task<RefundResult> RefundAsync(string chargeId, string refundId, long amountMinor, string currency,
-        CancellationToken cancellationToken) => Task.FromResult(RefundResult.Acknowledged);
+    public Task CaptureAsync(CaptureRequest request, CancellationToken cancellationToken) => LatencyAsync(cancellationToken);
+
+    public Task ReverseAsync(string chargeId, string reason, CancellationToken cancellationToken) => LatencyAsync(cancellationToken);
+
+    public Task ReleaseAsync(string chargeId, string reason, CancellationToken cancellationToken) => LatencyAsync(cancellationToken);
+
+    public async Task<RefundResult> RefundAsync(string chargeId, string refundId, long amountMinor, string currency,
+        CancellationToken cancellationToken)
+    {
+        await LatencyAsync(cancellationToken);
+        return RefundResult.Acknowledged;
+    }
+
+    private Task LatencyAsync(CancellationToken cancellationToken) => options.Value.SimulatorLatencyMilliseconds == 0
+        ? Task.CompletedTask
+        : Task.Delay(TimeSpan.FromMilliseconds(options.Value.SimulatorLatencyMilliseconds), time, cancellationToken);
 
     /// <summary>Six characters from the charge id's hash: what an issuer's approval code looks like.</summary>
     public static string AuthorizationCode(string chargeId)

@@ -12,7 +12,30 @@ public static class ChargeStatus
 
     public const string Approved = "approved";
     public const string Declined = "declined";
+
+    /// <summary>A pre-authorization the acquirer holds (PROTOCOL §11.2), until it is captured, voided or expires.</summary>
+    public const string Authorized = "authorized";
+
     public const string Cancelled = "cancelled";
+
+    /// <summary>A hold that lapsed at its <c>expires_at</c>; the server released it with the acquirer.</summary>
+    public const string Expired = "expired";
+
+    /// <summary>Every status of PROTOCOL §11.1, in the order a charge can reach them.</summary>
+    public static readonly IReadOnlyList<string> All = [Pending, Approved, Declined, Authorized, Cancelled, Expired];
+}
+
+public static class AuthorizationType
+{
+    public const string Final = "final";
+    public const string Pre = "pre";
+}
+
+/// <summary>An acquirer call on a held authorization whose intent is committed and whose outcome is not written yet.</summary>
+public static class HoldOperation
+{
+    public const string Capture = "capture";
+    public const string Increment = "increment";
 }
 
 /// <summary>
@@ -44,91 +67,34 @@ public sealed class Charge
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
-    public uint Version { get; set; }
-}
 
-public static class RefundStatus
-{
-    /// <summary>Committed before the acquirer is called; its amount already counts in the charge's refunded amount.</summary>
-    public const string Pending = "pending";
+    /// <summary><c>final</c> or <c>pre</c> (PROTOCOL §11.2).</summary>
+    public string AuthorizationType { get; set; } = Payments.AuthorizationType.Final;
 
-    public const string Approved = "approved";
+    /// <summary>What the acquirer holds for a pre-authorization (raised by increments); null for a final charge.</summary>
+    public long? AuthorizedMinor { get; set; }
 
-    /// <summary>The acquirer refused it: its amount is given back to the charge's refundable amount.</summary>
-    public const string Declined = "declined";
-}
+    /// <summary>The first authorized amount, against which the simulator's increment rule is judged.</summary>
+    public long? FirstAuthorizedMinor { get; set; }
 
-/// <summary>
-/// A refund of part or all of a charge. It is written <c>pending</c> (its amount reserved on the charge) and committed
-/// before the acquirer is called, then completed; one the acquirer did not answer is sent again under the same id
-/// until it does (PROTOCOL §11.10), so a refund reaches the acquirer as one refund whatever fails in between.
-/// </summary>
-public sealed class Refund
-{
-    public required string Id { get; set; }
-    public required string ChargeId { get; set; }
-    public long AmountMinor { get; set; }
-    public required string Currency { get; set; }
-    public string Status { get; set; } = RefundStatus.Pending;
-    public string? DeclineCode { get; set; }
-    public string? Reason { get; set; }
-    public string? IdempotencyKey { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>The tip included in <see cref="AmountMinor"/>, when there is one (PROTOCOL §11.4, §11.6).</summary>
+    public long? TipMinor { get; set; }
 
-    /// <summary>Acquirer calls that got no answer; the next is due at <see cref="NextAttemptAt"/>.</summary>
-    public int Attempts { get; set; }
+    public DateTimeOffset? CapturedAt { get; set; }
 
-    public DateTimeOffset NextAttemptAt { get; set; }
-    public string? LastError { get; set; }
-}
-
-public static class IdempotencyState
-{
-    public const string InFlight = "in_flight";
-    public const string Completed = "completed";
-
-    /// <summary>Recorded by reverse-by-key before any charge arrived: a late charge with this key is refused.</summary>
-    public const string ReversalRecorded = "reversal_recorded";
-}
-
-/// <summary>
-/// An Idempotency-Key, scoped to its terminal (PROTOCOL §8), written in the same transaction as
-/// the charge or refund it produced; its primary key is what makes two racing requests one.
-/// </summary>
-public sealed class IdempotencyRecord
-{
-    public required string TerminalId { get; set; }
-    public required string Key { get; set; }
-
-    /// <summary>SHA-256 over the route and the canonicalised decrypted plaintext.</summary>
-    public required byte[] RequestFingerprint { get; set; }
-
-    public string State { get; set; } = IdempotencyState.InFlight;
-    public string? ResourceId { get; set; }
-    public int? ResponseStatus { get; set; }
+    /// <summary>When a pre-authorization's hold lapses (<c>Payments:AuthorizationHoldHours</c> after it was granted).</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
 
     /// <summary>
-    /// The first answer's plaintext JSON (no PAN, no PIN block: the answer never holds one), kept as text so a replay
-    /// repeats it byte for byte (jsonb would reorder its keys).
+    /// A capture or increment committed before its acquirer call and not yet completed (<see cref="HoldOperation"/>);
+    /// while it is set no other hold operation starts, and the sweep sends it again when its request died.
     /// </summary>
-    public string? ResponseJson { get; set; }
+    public string? PendingOperation { get; set; }
 
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset ExpiresAt { get; set; }
-}
-
-/// <summary>A reversal owed to the acquirer, retried until acknowledged.</summary>
-public sealed class AcquirerReversal
-{
-    public long Id { get; set; }
-    public required string ChargeId { get; set; }
-    public required string Reason { get; set; }
-    public int Attempts { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset NextAttemptAt { get; set; }
-    public DateTimeOffset? AcknowledgedAt { get; set; }
-    public string? LastError { get; set; }
+    public long? PendingAmountMinor { get; set; }
+    public long? PendingTipMinor { get; set; }
+    public DateTimeOffset? PendingSince { get; set; }
+    public uint Version { get; set; }
 }
 
 internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
@@ -137,7 +103,11 @@ internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
     {
         builder.ToTable("charges", t =>
         {
-            t.HasCheckConstraint("ck_charges_status", "status IN ('pending', 'approved', 'declined', 'cancelled')");
+            t.HasCheckConstraint("ck_charges_status",
+                "status IN ('pending', 'approved', 'declined', 'authorized', 'cancelled', 'expired')");
+            t.HasCheckConstraint("ck_charges_authorization_type", "authorization_type IN ('final', 'pre')");
+            t.HasCheckConstraint("ck_charges_pending_operation", "pending_operation IS NULL OR pending_operation IN ('capture', 'increment')");
+            t.HasCheckConstraint("ck_charges_tip_bounded", "tip_minor IS NULL OR (tip_minor >= 0 AND tip_minor <= amount_minor)");
             t.HasCheckConstraint("ck_charges_refund_bounded", "refunded_minor >= 0 AND refunded_minor <= amount_minor");
             t.HasCheckConstraint("ck_charges_amount_positive", "amount_minor > 0");
         });
@@ -157,67 +127,19 @@ internal sealed class ChargeConfiguration : IEntityTypeConfiguration<Charge>
         builder.Property(c => c.DeclineCode).HasMaxLength(40);
         builder.Property(c => c.IdempotencyKey).HasMaxLength(255);
         builder.Property(c => c.KeySetId).HasMaxLength(64);
+        builder.Property(c => c.AuthorizationType).HasMaxLength(8).HasDefaultValue(Payments.AuthorizationType.Final);
+        builder.Property(c => c.PendingOperation).HasMaxLength(16);
         builder.Property(c => c.Version).IsRowVersion();
         builder.HasIndex(c => new { c.MerchantId, c.CreatedAt });
         builder.HasIndex(c => new { c.TerminalId, c.CreatedAt });
         builder.HasIndex(c => new { c.Status, c.CreatedAt });
+        // The sweep's look-ups: holds that lapse, and hold operations whose request died; both small.
+        builder.HasIndex(c => c.ExpiresAt).HasFilter("status = 'authorized'");
+        builder.HasIndex(c => c.PendingSince).HasFilter("pending_operation IS NOT NULL");
         // Not unique: idempotency_records is what makes a key single-use while it is kept; after its purge the key is
         // free again, and this index only serves recovery look-ups (GET /pos/charge?idempotency_key=).
         builder.HasIndex(c => new { c.TerminalId, c.IdempotencyKey }).HasFilter("idempotency_key IS NOT NULL");
         builder.HasOne<Merchant>().WithMany().HasForeignKey(c => c.MerchantId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Terminal>().WithMany().HasForeignKey(c => c.TerminalId).OnDelete(DeleteBehavior.Restrict);
-    }
-}
-
-internal sealed class RefundConfiguration : IEntityTypeConfiguration<Refund>
-{
-    public void Configure(EntityTypeBuilder<Refund> builder)
-    {
-        builder.ToTable("refunds", t =>
-        {
-            t.HasCheckConstraint("ck_refunds_amount_positive", "amount_minor > 0");
-            t.HasCheckConstraint("ck_refunds_status", "status IN ('pending', 'approved', 'declined')");
-        });
-        builder.Property(r => r.Id).HasMaxLength(32);
-        builder.Property(r => r.ChargeId).HasMaxLength(32);
-        builder.Property(r => r.Currency).HasMaxLength(3).IsFixedLength();
-        builder.Property(r => r.Status).HasMaxLength(16);
-        builder.Property(r => r.Reason).HasMaxLength(200);
-        builder.Property(r => r.DeclineCode).HasMaxLength(40);
-        builder.Property(r => r.IdempotencyKey).HasMaxLength(255);
-        builder.Property(r => r.LastError).HasMaxLength(400);
-        builder.HasIndex(r => new { r.ChargeId, r.CreatedAt });
-        // The sweep's look-up of refunds the acquirer has not answered; small, since a refund is pending only briefly.
-        builder.HasIndex(r => r.NextAttemptAt).HasFilter("status = 'pending'");
-        builder.HasOne<Charge>().WithMany().HasForeignKey(r => r.ChargeId).OnDelete(DeleteBehavior.Restrict);
-    }
-}
-
-internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<IdempotencyRecord>
-{
-    public void Configure(EntityTypeBuilder<IdempotencyRecord> builder)
-    {
-        builder.ToTable("idempotency_records", t => t.HasCheckConstraint("ck_idempotency_state",
-            "state IN ('in_flight', 'completed', 'reversal_recorded')"));
-        builder.HasKey(r => new { r.TerminalId, r.Key });
-        builder.Property(r => r.TerminalId).HasMaxLength(10);
-        builder.Property(r => r.Key).HasMaxLength(255);
-        builder.Property(r => r.State).HasMaxLength(20);
-        builder.Property(r => r.ResourceId).HasMaxLength(32);
-        builder.Property(r => r.ResponseJson).HasColumnType("text");
-        builder.HasIndex(r => r.ExpiresAt);
-    }
-}
-
-internal sealed class AcquirerReversalConfiguration : IEntityTypeConfiguration<AcquirerReversal>
-{
-    public void Configure(EntityTypeBuilder<AcquirerReversal> builder)
-    {
-        builder.ToTable("acquirer_reversals");
-        builder.Property(r => r.ChargeId).HasMaxLength(32);
-        builder.Property(r => r.Reason).HasMaxLength(40);
-        builder.Property(r => r.LastError).HasMaxLength(400);
-        builder.HasIndex(r => r.ChargeId).IsUnique();
-        builder.HasIndex(r => r.NextAttemptAt).HasFilter("acknowledged_at IS NULL");
     }
 }

@@ -14,10 +14,10 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
     private const string InsertCharge = """
         INSERT INTO charges (id, terminal_id, device_id, merchant_id, status, amount_minor, currency, refunded_minor, card_brand,
             card_first6, card_last4, card_fingerprint, entry_mode, cardholder_verification_method, stan, authorization_code, rrn,
-            decline_code, idempotency_key, key_set_id, created_at, updated_at)
+            decline_code, idempotency_key, key_set_id, authorization_type, tip_minor, created_at, updated_at)
         VALUES (@id, @terminal_id, @device_id, @merchant_id, @status, @amount_minor, @currency, 0, @card_brand,
             @card_first6, @card_last4, @card_fingerprint, @entry_mode, @cvm, @stan, NULL, NULL,
-            @decline_code, @idempotency_key, @key_set_id, @created_at, @created_at)
+            @decline_code, @idempotency_key, @key_set_id, @authorization_type, @tip_minor, @created_at, @created_at)
         """;
 
     // The key is claimed in the same statement: a twin's INSERT waits for this one and then fails on the primary key.
@@ -33,6 +33,7 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
     private const string Complete = """
         WITH completed AS (
             UPDATE charges SET status = @status, authorization_code = @authorization_code, rrn = @rrn, decline_code = @decline_code,
+                authorized_minor = @authorized_minor, first_authorized_minor = @authorized_minor, expires_at = @expires_at,
                 updated_at = @updated_at
             WHERE id = @id AND status = 'pending'
             RETURNING id),
@@ -40,8 +41,8 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
             UPDATE idempotency_records SET state = 'completed', response_status = 200, response_json = @response_json
             WHERE @has_key AND terminal_id = @terminal_id AND key = @idempotency_key AND EXISTS (SELECT 1 FROM completed)),
         owed AS (
-            INSERT INTO acquirer_reversals (charge_id, reason, attempts, created_at, next_attempt_at)
-            SELECT id, @reversal_reason, 0, @updated_at, @updated_at FROM completed WHERE @reversal)
+            INSERT INTO acquirer_reversals (charge_id, reason, kind, attempts, created_at, next_attempt_at)
+            SELECT id, @reversal_reason, 'reversal', 0, @updated_at, @updated_at FROM completed WHERE @reversal)
         SELECT count(*) FROM completed
         """;
 
@@ -67,6 +68,8 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
         p.AddWithValue("decline_code", (object?)charge.DeclineCode ?? DBNull.Value);
         p.AddWithValue("idempotency_key", (object?)charge.IdempotencyKey ?? DBNull.Value);
         p.AddWithValue("key_set_id", charge.KeySetId);
+        p.AddWithValue("authorization_type", charge.AuthorizationType);
+        p.Add(new NpgsqlParameter("tip_minor", NpgsqlDbType.Bigint) { Value = (object?)charge.TipMinor ?? DBNull.Value });
         p.AddWithValue("created_at", charge.CreatedAt);
         if (record is not null)
         {
@@ -98,6 +101,8 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
         p.AddWithValue("authorization_code", (object?)charge.AuthorizationCode ?? DBNull.Value);
         p.AddWithValue("rrn", (object?)charge.Rrn ?? DBNull.Value);
         p.AddWithValue("decline_code", (object?)charge.DeclineCode ?? DBNull.Value);
+        p.Add(new NpgsqlParameter("authorized_minor", NpgsqlDbType.Bigint) { Value = (object?)charge.AuthorizedMinor ?? DBNull.Value });
+        p.Add(new NpgsqlParameter("expires_at", NpgsqlDbType.TimestampTz) { Value = (object?)charge.ExpiresAt ?? DBNull.Value });
         p.AddWithValue("updated_at", charge.UpdatedAt);
         p.AddWithValue("has_key", charge.IdempotencyKey is not null);
         p.AddWithValue("terminal_id", charge.TerminalId);

@@ -22,7 +22,8 @@ public sealed record ChargeInput(
     string CardholderVerificationMethod,
     bool HasPinBlock,
     string Stan,
-    string AuthorizationType);
+    string AuthorizationType,
+    long? TipMinor = null);
 
 public sealed record RefundInput(long AmountMinor, string Currency, string? Reason);
 
@@ -117,6 +118,7 @@ public static class PaymentValidation
 
         var stan = DigitString(root, "stan", "stan", 6, 6, errors);
         var authorizationType = Enum(root, "authorization_type", "authorization_type", AuthorizationTypes, errors) ?? "final";
+        var tip = HoldValidation.ChargeTip(root, amount, currency, authorizationType, errors);
 
         if (errors.Count > 0)
         {
@@ -124,7 +126,7 @@ public static class PaymentValidation
         }
 
         return new ChargeInput(pan!, expiryYear!.Value, expiryMonth!.Value, amount!.Value, currency!, terminalId!, entryMode, cvm,
-            hasPinBlock, stan!, authorizationType);
+            hasPinBlock, stan!, authorizationType, tip);
     }
 
     public static RefundInput ValidateRefund(JsonElement root)
@@ -161,7 +163,8 @@ public static class PaymentValidation
     public static bool IsExpired(int year, int month, DateTimeOffset now) =>
         year < now.UtcDateTime.Year || (year == now.UtcDateTime.Year && month < now.UtcDateTime.Month);
 
-    private static (long? Amount, string? Currency) Amount(JsonElement parent, string name, Dictionary<string, string> errors)
+    internal static (long? Amount, string? Currency) Amount(JsonElement parent, string name, Dictionary<string, string> errors,
+        bool allowZero = false)
     {
         var amount = Object(parent, name, errors);
         if (amount is not { } a)
@@ -171,7 +174,7 @@ public static class PaymentValidation
 
         var value = DigitString(a, "value", name + ".value", 1, 12, errors);
         long? minor = value is null ? null : long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
-        if (minor == 0)
+        if (minor == 0 && !allowZero)
         {
             errors[name + ".value"] = name + ".value must be at least 1 (minor units).";
             minor = null;

@@ -2,8 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;
-using VioPay.Api.Infrastructure.Security;
-using VioPay.Api.Keys;
 using VioPay.Api.Pos;
 using VioPay.Crypto;
 
@@ -26,7 +24,7 @@ public static partial class ChargesApi
         pos.MapPost("", Charge)
             .WithName("PosCharge")
             .WithSummary("Step 9: a card-present charge. MSK envelope in (seed 002 step 9 plaintext) and out ({charge_id, status " +
-                "approved|declined, amount, refunded_amount, card {brand, last4}, gateway_data {authorization_code, rrn}, decline_code?, " +
+                "approved|declined|authorized, authorization_type, amount, authorized_amount? and expires_at? (pre), tip_amount?, refunded_amount, card {brand, last4}, gateway_data {authorization_code, rrn}, decline_code?, " +
                 "created_at}). A decline is 200 too. With Idempotency-Key: same request replays the first answer " +
                 "(Idempotent-Replayed: true), a different one 422, one still in flight 409, one reversed by key 409.")
             .WithHeaders(PosDocs.ChargeWithIdempotency)
@@ -54,7 +52,8 @@ public static partial class ChargesApi
 
         pos.MapGet("/{chargeId}", Get)
             .WithName("PosGetCharge")
-            .WithSummary("The charge as it is now (status approved, declined, cancelled or pending; refunded_amount), in an MSK " +
+            .WithSummary("The charge as it is now (status pending, approved, declined, authorized, cancelled or expired; " +
+                "authorization_type, refunded_amount, and authorized_amount/expires_at/tip_amount/captured_at when they apply), in an MSK " +
                 "envelope. The empty body is signed. Another terminal's charge is 404.")
             .WithHeaders(PosDocs.Charge)
             .Produces<MskEnvelope>()
@@ -71,10 +70,35 @@ public static partial class ChargesApi
             .Produces<MskEnvelope>()
             .ProducesErrors(errors);
 
+        pos.MapPost("/{chargeId}/increment", Increment)
+            .WithName("PosIncrementCharge")
+            .WithSummary("PROTOCOL §11.3: raise an authorized pre-authorization. MSK envelope {amount {value, currency}} (the increase) " +
+                "in; the charge with its new amount and authorized_amount plus increment {status approved|declined, amount, " +
+                "decline_code?} out (a declined increment leaves the charge as it was). Not authorized (or expired) 409, another " +
+                "currency 422, an increment or capture in flight 409; 503 when the acquirer did not answer (it is sent again until it " +
+                "does; a retry with the same Idempotency-Key then replays the outcome). Idempotency-Key as for charges.")
+            .WithHeaders(PosDocs.ChargeWithIdempotency)
+            .DocumentsJsonBody<MskEnvelope>()
+            .Produces<MskEnvelope>()
+            .ProducesErrors(errors);
+
+        pos.MapPost("/{chargeId}/capture", Capture)
+            .WithName("PosCaptureCharge")
+            .WithSummary("PROTOCOL §11.4: capture an authorized pre-authorization. MSK envelope {amount? {value, currency}, tip? {value, " +
+                "currency}} in (amount defaults to the whole authorized amount, tip to none); the charge with status approved, amount = " +
+                "captured total, authorized_amount, tip_amount, captured_at out. The rest is released. Not authorized (captured, " +
+                "voided, expired) 409; amount above authorized_amount, tip above Payments:MaxTipPercent % of it, or another currency " +
+                "422; 503 when the acquirer did not answer (sent again until it does). Idempotency-Key as for charges.")
+            .WithHeaders(PosDocs.ChargeWithIdempotency)
+            .DocumentsJsonBody<MskEnvelope>()
+            .Produces<MskEnvelope>()
+            .ProducesErrors(errors);
+
         pos.MapPost("/{chargeId}/cancel", Cancel)
             .WithName("PosCancelCharge")
-            .WithSummary("Cancel an approved charge that has no refund; no body (the empty body is signed). Answers {charge_id, status: " +
-                "cancelled, cancelled_at} in an MSK envelope, the same again for a repeat. Declined or refunded charge 409.")
+            .WithSummary("Cancel an approved charge that has no refund (reversed), or void an authorized pre-authorization (§11.5); no " +
+                "body (the empty body is signed). Answers {charge_id, status: cancelled, cancelled_at} in an MSK envelope, the same " +
+                "again for a repeat. Declined, refunded, expired charge, or a capture/increment in flight, 409 with details.charge_status.")
             .WithHeaders(PosDocs.Charge)
             .Produces<MskEnvelope>()
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
@@ -88,56 +112,76 @@ public static partial class ChargesApi
         return app;
     }
 
-    private static async Task<Ok<MskEnvelope>> Charge(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Charge(HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
-        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
+        using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
         var answer = await charges.ChargeAsync(terminal, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
-        return Answer(http, lmk, terminal, answer);
+        return Answer(http, envelopes, terminal, answer);
     }
 
-    private static async Task<Ok<MskEnvelope>> Refund(string chargeId, HttpContext http, RefundOperations refunds, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Refund(string chargeId, HttpContext http, RefundOperations refunds, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
-        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
+        using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
         var answer = await refunds.RefundAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
-        return Answer(http, lmk, terminal, answer);
+        return Answer(http, envelopes, terminal, answer);
     }
 
-    private static Task<Ok<MskEnvelope>> Cancel(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
-        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, lmk, cancellationToken);
-
-    private static Task<Ok<MskEnvelope>> Reverse(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
-        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, lmk, cancellationToken);
-
-    private static async Task<Ok<MskEnvelope>> CancelOrReverse(string chargeId, HttpContext http, ChargeOperations charges,
-        LocalMasterKey lmk, CancellationToken cancellationToken)
+    private static async Task<Ok<MskEnvelope>> Increment(string chargeId, HttpContext http, HoldOperations holds,
+        PosEnvelopes envelopes, CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
-        return Answer(http, lmk, terminal, await charges.CancelAsync(terminal, chargeId, cancellationToken));
+        using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
+        var answer = await holds.IncrementAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
+        return Answer(http, envelopes, terminal, answer);
     }
 
-    private static async Task<Ok<MskEnvelope>> ReverseByKey(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Capture(string chargeId, HttpContext http, HoldOperations holds,
+        PosEnvelopes envelopes, CancellationToken cancellationToken)
+    {
+        var terminal = http.Terminal();
+        RequireChargeId(chargeId);
+        using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
+        var answer = await holds.CaptureAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
+        return Answer(http, envelopes, terminal, answer);
+    }
+
+    private static Task<Ok<MskEnvelope>> Cancel(string chargeId, HttpContext http, CancelOperations charges, PosEnvelopes envelopes,
+        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, envelopes, cancellationToken);
+
+    private static Task<Ok<MskEnvelope>> Reverse(string chargeId, HttpContext http, CancelOperations charges, PosEnvelopes envelopes,
+        CancellationToken cancellationToken) => CancelOrReverse(chargeId, http, charges, envelopes, cancellationToken);
+
+    private static async Task<Ok<MskEnvelope>> CancelOrReverse(string chargeId, HttpContext http, CancelOperations charges,
+        PosEnvelopes envelopes, CancellationToken cancellationToken)
+    {
+        var terminal = http.Terminal();
+        RequireChargeId(chargeId);
+        return Answer(http, envelopes, terminal, await charges.CancelAsync(terminal, chargeId, cancellationToken));
+    }
+
+    private static async Task<Ok<MskEnvelope>> ReverseByKey(HttpContext http, CancelOperations charges, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
-        using var plaintext = KeysApi.DecryptRequest(http, lmk, terminal.KeySet);
-        return Answer(http, lmk, terminal, await charges.ReverseByKeyAsync(terminal, plaintext.RootElement, cancellationToken));
+        using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
+        return Answer(http, envelopes, terminal, await charges.ReverseByKeyAsync(terminal, plaintext.RootElement, cancellationToken));
     }
 
-    private static async Task<Ok<MskEnvelope>> Get(string chargeId, HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> Get(string chargeId, HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
-        return Answer(http, lmk, terminal, await charges.GetAsync(terminal, chargeId, cancellationToken));
+        return Answer(http, envelopes, terminal, await charges.GetAsync(terminal, chargeId, cancellationToken));
     }
 
-    private static async Task<Ok<MskEnvelope>> FindByKey(HttpContext http, ChargeOperations charges, LocalMasterKey lmk,
+    private static async Task<Ok<MskEnvelope>> FindByKey(HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
         CancellationToken cancellationToken)
     {
         var terminal = http.Terminal();
@@ -154,7 +198,7 @@ public static partial class ChargesApi
             });
         }
 
-        return Answer(http, lmk, terminal, await charges.FindByKeyAsync(terminal, key.ToString(), cancellationToken));
+        return Answer(http, envelopes, terminal, await charges.FindByKeyAsync(terminal, key.ToString(), cancellationToken));
     }
 
     /// <summary>A malformed charge id cannot name any charge: 404, like an unknown one.</summary>
@@ -170,13 +214,13 @@ public static partial class ChargesApi
         http.Request.Headers.TryGetValue(PosHeaderNames.IdempotencyKey, out var value) ? value.ToString() : null;
 
     /// <summary>Every answer is freshly encrypted under the active MSK (a replay too: new IV, same plaintext).</summary>
-    private static Ok<MskEnvelope> Answer(HttpContext http, LocalMasterKey lmk, PosTerminalContext terminal, PosAnswer answer)
+    private static Ok<MskEnvelope> Answer(HttpContext http, PosEnvelopes envelopes, PosTerminalContext terminal, PosAnswer answer)
     {
         if (answer.Replayed)
         {
             http.Response.Headers[Idempotency.ReplayedHeader] = "true";
         }
 
-        return TypedResults.Ok(KeysApi.Encrypt(lmk, terminal.KeySet, answer.Json));
+        return TypedResults.Ok(envelopes.SealAnswer(terminal.KeySet, answer.Json));
     }
 }

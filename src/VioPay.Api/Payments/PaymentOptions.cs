@@ -30,6 +30,21 @@ public sealed class PaymentOptions
     [Range(1, 3600)]
     public int MaintenanceIntervalSeconds { get; set; } = 5;
 
+    /// <summary>How long the acquirer holds a pre-authorization: its <c>expires_at</c> is this long after it was granted.</summary>
+    [Range(1, 720)]
+    public int AuthorizationHoldHours { get; set; } = 168;
+
+    /// <summary>The largest tip a capture may add, in percent of the authorized amount (PROTOCOL §11.4).</summary>
+    [Range(0, 100)]
+    public int MaxTipPercent { get; set; } = 20;
+
+    /// <summary>
+    /// How long the simulator takes to answer each call, as a real acquirer's network round trip would (0: at once).
+    /// Load runs and fault drills use it: a process killed during the wait dies between a committed intent and its outcome.
+    /// </summary>
+    [Range(0, 60000)]
+    public int SimulatorLatencyMilliseconds { get; set; }
+
     [Range(1, 3600)]
     public int ReversalRetryBaseSeconds { get; set; } = 2;
 

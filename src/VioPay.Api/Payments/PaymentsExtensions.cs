@@ -25,6 +25,8 @@ public static class PaymentsExtensions
         services.AddSingleton<CardFingerprints>();
         services.AddScoped<IdempotencyKeys>();
         services.AddScoped<ChargeOperations>();
+        services.AddScoped<CancelOperations>();
+        services.AddScoped<HoldOperations>();
         services.AddScoped<RefundOperations>();
         services.AddSingleton<ChargeStore>();
         services.AddScoped<ReversalOutbox>();

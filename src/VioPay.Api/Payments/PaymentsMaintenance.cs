@@ -7,7 +7,8 @@ namespace VioPay.Api.Payments;
 /// <summary>
 /// Runs on every instance, every <see cref="PaymentOptions.MaintenanceIntervalSeconds"/>: sweeps charges left
 /// <c>pending</c> by a crash (declined <c>processing_error</c>, their reversal queued, their Idempotency-Key answered),
-/// sends due reversals, sends again the refunds the acquirer has not answered, and purges idempotency records past their retention. Rows are taken with
+/// expires lapsed pre-authorizations (release owed), sends again captures and increments whose request died, sends due
+/// reversals, voids and releases, sends again the refunds the acquirer has not answered, and purges idempotency records past their retention. Rows are taken with
 /// <c>FOR UPDATE SKIP LOCKED</c>, so instances share the work without doing any of it twice.
 /// </summary>
 public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<PaymentOptions> options, TimeProvider time,
@@ -41,10 +42,18 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
         var swept = await SweepPendingAsync(db, cancellationToken);
+        var expired = await ExpireHoldsAsync(db, cancellationToken);
+        var holds = scope.ServiceProvider.GetRequiredService<HoldOperations>();
+        var resumed = 0;
+        while (resumed < 100 && await holds.ResumeOneAsync(cancellationToken))
+        {
+            resumed++;
+        }
+
         var reversed = await scope.ServiceProvider.GetRequiredService<ReversalOutbox>().SendDueAsync(null, 100, cancellationToken);
         var refunds = await ResolvePendingRefundsAsync(scope.ServiceProvider.GetRequiredService<RefundOperations>(), cancellationToken);
         var purged = await db.IdempotencyRecords.Where(r => r.ExpiresAt < time.GetUtcNow()).ExecuteDeleteAsync(cancellationToken);
-        return new MaintenanceRound(swept, reversed, purged, refunds);
+        return new MaintenanceRound(swept, reversed, purged, refunds, expired, resumed);
     }
 
     /// <summary>Sends pending refunds that are due again (same refund id); answers how many got an answer.</summary>
@@ -60,6 +69,34 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
         return answered;
     }
 
+    /// <summary>
+    /// Holds past their <c>expires_at</c> become <c>expired</c>, their release owed to the acquirer in the same transaction
+    /// (PROTOCOL §11.5). A hold with a capture or increment in flight is left to that operation.
+    /// </summary>
+    private async Task<int> ExpireHoldsAsync(VioPayDbContext db, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var lapsed = await db.Charges
+            .FromSql($"""
+                SELECT c.*, c.xmin FROM charges c WHERE c.status = 'authorized' AND c.expires_at <= {now} AND c.pending_operation IS NULL
+                ORDER BY c.expires_at LIMIT 100 FOR UPDATE SKIP LOCKED
+                """)
+            .ToListAsync(cancellationToken);
+        foreach (var charge in lapsed)
+        {
+            var transition = ChargeLifecycle.Find(ChargeOperation.Expire, charge.Status)!;
+            ChargeLifecycle.Apply(charge, transition, now);
+            db.AcquirerReversals.Add(ChargeLifecycle.Debt(charge, transition, "hold_expired", now)!);
+            logger.LogInformation("Authorization {ChargeId} expired; its release is queued", charge.Id);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return lapsed.Count;
+    }
+
     private async Task<int> SweepPendingAsync(VioPayDbContext db, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -73,13 +110,13 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
             .ToListAsync(cancellationToken);
         foreach (var charge in abandoned)
         {
-            charge.Status = ChargeStatus.Declined;
+            var transition = ChargeLifecycle.Find(ChargeOperation.SweepPending, charge.Status)!;
+            ChargeLifecycle.Apply(charge, transition, now);
             charge.DeclineCode = SweptDeclineCode;
-            charge.UpdatedAt = now;
-            db.AcquirerReversals.Add(ReversalOutbox.New(charge.Id, "abandoned_pending", now));
+            db.AcquirerReversals.Add(ChargeLifecycle.Debt(charge, transition, "abandoned_pending", now)!);
             if (charge.IdempotencyKey is not null)
             {
-                var json = System.Text.Json.JsonSerializer.Serialize(ChargeView.Of(charge), Keys.KeysApi.PlaintextJson);
+                var json = System.Text.Json.JsonSerializer.Serialize(ChargeView.Of(charge), Pos.PosEnvelopes.PlaintextJson);
                 await db.IdempotencyRecords
                     .Where(r => r.TerminalId == charge.TerminalId && r.Key == charge.IdempotencyKey && r.ResourceId == charge.Id)
                     .ExecuteUpdateAsync(u => u
@@ -98,4 +135,5 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
     }
 }
 
-public sealed record MaintenanceRound(int Swept, int ReversalsAcknowledged, int IdempotencyRecordsPurged, int RefundsResolved = 0);
+public sealed record MaintenanceRound(int Swept, int ReversalsAcknowledged, int IdempotencyRecordsPurged, int RefundsResolved = 0,
+    int HoldsExpired = 0, int HoldOperationsResumed = 0);

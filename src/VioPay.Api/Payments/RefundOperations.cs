@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
-using VioPay.Api.Keys;
+using VioPay.Api.Pos;
 using VioPay.Crypto;
 
 namespace VioPay.Api.Payments;
@@ -194,5 +194,5 @@ public sealed class RefundOperations(
         return (due[0], terminalId);
     }
 
-    private static string Serialize(RefundView view) => JsonSerializer.Serialize(view, KeysApi.PlaintextJson);
+    private static string Serialize(RefundView view) => JsonSerializer.Serialize(view, PosEnvelopes.PlaintextJson);
 }

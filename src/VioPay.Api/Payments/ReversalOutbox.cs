@@ -5,18 +5,19 @@ using VioPay.Api.Infrastructure.Persistence;
 namespace VioPay.Api.Payments;
 
 /// <summary>
-/// Reversals owed to the acquirer, kept as rows written in the same transaction as the change that owes them
-/// (a cancel, an acquirer timeout, a swept pending charge), then sent at once and, until acknowledged, again by
+/// Reversals, voids and releases owed to the acquirer (<see cref="AcquirerDebt"/>), kept as rows written in the same transaction as the change that owes them
+/// (a cancel, a void, a lapsed hold, an acquirer timeout, a swept pending charge), then sent at once and, until acknowledged, again by
 /// <see cref="PaymentsMaintenance"/> with a growing back-off. Sending takes the row with <c>FOR UPDATE SKIP LOCKED</c>,
 /// so two instances never send the same reversal at the same time.
 /// </summary>
 public sealed class ReversalOutbox(VioPayDbContext db, IPaymentProcessor processor, IOptions<PaymentOptions> options,
     TimeProvider time, ILogger<ReversalOutbox> logger)
 {
-    public static AcquirerReversal New(string chargeId, string reason, DateTimeOffset now) => new()
+    public static AcquirerReversal New(string chargeId, string reason, DateTimeOffset now, string kind = AcquirerDebt.Reversal) => new()
     {
         ChargeId = chargeId,
         Reason = reason,
+        Kind = kind,
         CreatedAt = now,
         NextAttemptAt = now,
     };
@@ -60,7 +61,16 @@ public sealed class ReversalOutbox(VioPayDbContext db, IPaymentProcessor process
             due.Attempts++;
             try
             {
-                await processor.ReverseAsync(due.ChargeId, due.Reason, cancellationToken);
+                // A held authorization is voided or released; an approval (or a possible one) is reversed.
+                if (due.Kind == AcquirerDebt.Reversal)
+                {
+                    await processor.ReverseAsync(due.ChargeId, due.Reason, cancellationToken);
+                }
+                else
+                {
+                    await processor.ReleaseAsync(due.ChargeId, due.Reason, cancellationToken);
+                }
+
                 due.AcknowledgedAt = time.GetUtcNow();
                 due.LastError = null;
                 acknowledged++;

@@ -19,6 +19,7 @@ public static class PosServices
         services.AddSingleton<PosHeaderValidator>();
         services.AddScoped<DeviceProvisioning>();
         services.AddScoped<KeySetIssuer>();
+        services.AddSingleton<PosEnvelopes>();
         return builder;
     }
 }

@@ -62,7 +62,8 @@ public static class PaymentsTerminal
 
     public static string ChargeJson(this TestTerminal t, string pan = VisaApproved, string amount = "1500", string currency = "EUR",
         int expiryYear = 2099, int expiryMonth = 12, string cvm = "pin", string? pinBlock = "0412345678ABCDEF",
-        string? emvData = "9F2608A1B2C3D4E5F6A7B89F2701809F360200019F37041A2B3C4D", string stan = "000123", string? terminalId = null) =>
+        string? emvData = "9F2608A1B2C3D4E5F6A7B89F2701809F360200019F37041A2B3C4D", string stan = "000123", string? terminalId = null,
+        string authorizationType = "final", string? tip = null) =>
         JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["card"] = new { number = pan, expiry_year = expiryYear, expiry_month = expiryMonth },
@@ -76,7 +77,8 @@ public static class PaymentsTerminal
             ["cardholder_verification_method"] = cvm,
             ["pin_block"] = pinBlock is null ? null : new { block = pinBlock },
             ["stan"] = stan,
-            ["authorization_type"] = "final",
+            ["authorization_type"] = authorizationType,
+            ["tip"] = tip is null ? null : new { value = tip, currency },
         });
 
     public static HttpRequestMessage ChargeRequest(this TestTerminal t, string json, string? idempotencyKey = null) =>

@@ -13,6 +13,13 @@ namespace VioPay.Api.Tests.Payments;
 /// </summary>
 public sealed class FlakyAcquirer(AcquirerSimulator inner) : IPaymentProcessor
 {
+    public Task<AuthorizationResult> IncrementAsync(IncrementRequest request, CancellationToken cancellationToken) =>
+        inner.IncrementAsync(request, cancellationToken);
+
+    public Task CaptureAsync(CaptureRequest request, CancellationToken cancellationToken) => inner.CaptureAsync(request, cancellationToken);
+
+    public Task ReleaseAsync(string chargeId, string reason, CancellationToken cancellationToken) => inner.ReleaseAsync(chargeId, reason, cancellationToken);
+
     private int _reversalFailures;
 
     public int ReversalsReceived { get; private set; }

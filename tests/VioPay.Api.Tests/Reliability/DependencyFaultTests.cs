@@ -67,6 +67,13 @@ public sealed class OwnRedis : IAsyncDisposable
 /// <summary>An acquirer that takes its time and says when it has been asked: the real simulator behind a slow line.</summary>
 public sealed class SlowAcquirer(AcquirerSimulator inner) : IPaymentProcessor
 {
+    public Task<AuthorizationResult> IncrementAsync(IncrementRequest request, CancellationToken cancellationToken) =>
+        inner.IncrementAsync(request, cancellationToken);
+
+    public Task CaptureAsync(CaptureRequest request, CancellationToken cancellationToken) => inner.CaptureAsync(request, cancellationToken);
+
+    public Task ReleaseAsync(string chargeId, string reason, CancellationToken cancellationToken) => inner.ReleaseAsync(chargeId, reason, cancellationToken);
+
     public TaskCompletionSource Asked { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TimeSpan Delay { get; set; } = TimeSpan.FromMilliseconds(500);

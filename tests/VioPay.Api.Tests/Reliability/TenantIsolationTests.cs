@@ -96,6 +96,8 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             // Terminal B and A's charge, refund and key.
             ["GET /pos/charge/{chargeId}"] = async () => await Expect(await attacker.Http.SendAsync(attacker.Signed(HttpMethod.Get, $"/pos/charge/{chargeA}", null)), HttpStatusCode.NotFound, "4004"),
             ["POST /pos/charge/{chargeId}/refund"] = async () => await Expect(await attacker.Http.SendAsync(attacker.RefundRequest(chargeA, "100")), HttpStatusCode.NotFound, "4004"),
+            ["POST /pos/charge/{chargeId}/increment"] = async () => await Expect(await attacker.Http.SendAsync(attacker.IncrementRequest(chargeA, "100")), HttpStatusCode.NotFound, "4004"),
+            ["POST /pos/charge/{chargeId}/capture"] = async () => await Expect(await attacker.Http.SendAsync(attacker.CaptureRequest(chargeA)), HttpStatusCode.NotFound, "4004"),
             ["POST /pos/charge/{chargeId}/cancel"] = async () => await Expect(await attacker.Http.SendAsync(attacker.Signed(HttpMethod.Post, $"/pos/charge/{chargeA}/cancel", null)), HttpStatusCode.NotFound, "4004"),
             ["POST /pos/charge/{chargeId}/reverse"] = async () => await Expect(await attacker.Http.SendAsync(attacker.Signed(HttpMethod.Post, $"/pos/charge/{chargeA}/reverse", null)), HttpStatusCode.NotFound, "4004"),
             ["GET /pos/charge"] = async () => await Expect(await attacker.Http.SendAsync(attacker.Signed(HttpMethod.Get, "/pos/charge?idempotency_key=" + keyA, null)), HttpStatusCode.NotFound, "4004"),

@@ -409,6 +409,14 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("reversal")
+                        .HasColumnName("kind");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(400)
                         .HasColumnType("character varying(400)")
@@ -435,7 +443,10 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasDatabaseName("ix_acquirer_reversals_next_attempt_at")
                         .HasFilter("acknowledged_at IS NULL");
 
-                    b.ToTable("acquirer_reversals", (string)null);
+                    b.ToTable("acquirer_reversals", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_acquirer_reversals_kind", "kind IN ('reversal', 'void', 'release')");
+                        });
                 });
 
             modelBuilder.Entity("VioPay.Api.Payments.Charge", b =>
@@ -454,9 +465,25 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnType("character varying(6)")
                         .HasColumnName("authorization_code");
 
+                    b.Property<string>("AuthorizationType")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("final")
+                        .HasColumnName("authorization_type");
+
+                    b.Property<long?>("AuthorizedMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("authorized_minor");
+
                     b.Property<DateTimeOffset?>("CancelledAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("cancelled_at");
+
+                    b.Property<DateTimeOffset?>("CapturedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("captured_at");
 
                     b.Property<string>("CardBrand")
                         .IsRequired()
@@ -513,6 +540,14 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("entry_mode");
 
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<long?>("FirstAuthorizedMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_authorized_minor");
+
                     b.Property<string>("IdempotencyKey")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
@@ -527,6 +562,23 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.Property<Guid>("MerchantId")
                         .HasColumnType("uuid")
                         .HasColumnName("merchant_id");
+
+                    b.Property<long?>("PendingAmountMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("pending_amount_minor");
+
+                    b.Property<string>("PendingOperation")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("pending_operation");
+
+                    b.Property<DateTimeOffset?>("PendingSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pending_since");
+
+                    b.Property<long?>("PendingTipMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("pending_tip_minor");
 
                     b.Property<long>("RefundedMinor")
                         .HasColumnType("bigint")
@@ -555,6 +607,10 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnType("character varying(10)")
                         .HasColumnName("terminal_id");
 
+                    b.Property<long?>("TipMinor")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tip_minor");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -567,6 +623,14 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_charges");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_charges_expires_at")
+                        .HasFilter("status = 'authorized'");
+
+                    b.HasIndex("PendingSince")
+                        .HasDatabaseName("ix_charges_pending_since")
+                        .HasFilter("pending_operation IS NOT NULL");
 
                     b.HasIndex("MerchantId", "CreatedAt")
                         .HasDatabaseName("ix_charges_merchant_id_created_at");
@@ -585,9 +649,15 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         {
                             t.HasCheckConstraint("ck_charges_amount_positive", "amount_minor > 0");
 
+                            t.HasCheckConstraint("ck_charges_authorization_type", "authorization_type IN ('final', 'pre')");
+
+                            t.HasCheckConstraint("ck_charges_pending_operation", "pending_operation IS NULL OR pending_operation IN ('capture', 'increment')");
+
                             t.HasCheckConstraint("ck_charges_refund_bounded", "refunded_minor >= 0 AND refunded_minor <= amount_minor");
 
-                            t.HasCheckConstraint("ck_charges_status", "status IN ('pending', 'approved', 'declined', 'cancelled')");
+                            t.HasCheckConstraint("ck_charges_status", "status IN ('pending', 'approved', 'declined', 'authorized', 'cancelled', 'expired')");
+
+                            t.HasCheckConstraint("ck_charges_tip_bounded", "tip_minor IS NULL OR (tip_minor >= 0 AND tip_minor <= amount_minor)");
                         });
                 });
 
