@@ -9,7 +9,8 @@ public sealed record ChargeRequest(
     string CardholderVerificationMethod,
     ChargePinBlock? PinBlock,
     string Stan,
-    string AuthorizationType)
+    string AuthorizationType,
+    Money? Tip = null)
 {
     /// <summary>
     /// A small BER-TLV set a chip read would produce (9F26 cryptogram, 9F27 CID, 9F36 ATC, 9F37 unpredictable number,
@@ -18,7 +19,7 @@ public sealed record ChargeRequest(
     public const string DefaultEmvData = "9F2608A1B2C3D4E5F607189F2701809F360200019F37041A2B3C4D950500000000009C0100";
 
     /// <summary>
-    /// A chip, attended charge. The CVM is "pin" when a PIN block is given and <paramref name="cardholderVerificationMethod"/>
+    /// A chip, attended charge; <paramref name="tipMinor"/> is part of <paramref name="amountMinor"/> (PROTOCOL §11.6). The CVM is "pin" when a PIN block is given and <paramref name="cardholderVerificationMethod"/>
     /// is not; "none" otherwise. terminal.id is left null so <see cref="PosTerminal.ChargeAsync"/> fills in the terminal's own id.
     /// </summary>
     public static ChargeRequest Create(
@@ -32,7 +33,8 @@ public sealed record ChargeRequest(
         string? emvData = DefaultEmvData,
         string? cardholderVerificationMethod = null,
         string terminalEntryMode = "chip",
-        string authorizationType = "final") =>
+        string authorizationType = "final",
+        string? tipMinor = null) =>
         new(
             new ChargeCard(pan, expYear, expMonth),
             new Money(amountMinor, currency),
@@ -41,7 +43,8 @@ public sealed record ChargeRequest(
             cardholderVerificationMethod ?? (pinBlock is null ? "none" : "pin"),
             pinBlock is null ? null : new ChargePinBlock(pinBlock),
             stan,
-            authorizationType);
+            authorizationType,
+            tipMinor is null ? null : new Money(tipMinor, currency));
 }
 
 public sealed record ChargeCard(string Number, int ExpiryYear, int ExpiryMonth);

@@ -24,7 +24,9 @@ public sealed partial class PosTerminal
         var body = EncryptForServer(JsonSerializer.Serialize(filled, PosJson.Options), usePending: false);
         var policy = idempotencyKey is null ? SendPolicy.Signed : SendPolicy.SignedIdempotent;
         var response = await SendAsync(() => BuildSignedRequest(HttpMethod.Post, "/pos/charge", body, idempotencyKey), policy, ct);
-        return ReadJson<ChargeResult>(OpenEnvelope(response.Body, msk)) with { Replayed = response.Replayed };
+        var charge = ReadJson<ChargeResult>(OpenEnvelope(response.Body, msk)) with { Replayed = response.Replayed };
+        State.Journal.Record(charge);
+        return charge;
     }
 
     /// <summary>POST /pos/charge/{id}/refund; retried like a charge when it carries an Idempotency-Key (PROTOCOL §8: "the same holds for refunds").</summary>
@@ -42,7 +44,9 @@ public sealed partial class PosTerminal
         var body = EncryptForServer(plaintext, usePending: false);
         var policy = idempotencyKey is null ? SendPolicy.Signed : SendPolicy.SignedIdempotent;
         var response = await SendAsync(() => BuildSignedRequest(HttpMethod.Post, path, body, idempotencyKey), policy, ct);
-        return ReadJson<RefundResult>(OpenEnvelope(response.Body, msk)) with { Replayed = response.Replayed };
+        var refund = ReadJson<RefundResult>(OpenEnvelope(response.Body, msk)) with { Replayed = response.Replayed };
+        State.Journal.Record(refund, chargeId);
+        return refund;
     }
 
     /// <summary>POST /pos/charge/{id}/cancel, no body (the empty body is what is signed).</summary>
@@ -94,14 +98,22 @@ public sealed partial class PosTerminal
         var body = EncryptForServer(JsonSerializer.Serialize(new ReverseByKeyRequest(idempotencyKey), PosJson.Options), usePending: false);
         var response = await SendAsync(
             () => BuildSignedRequest(HttpMethod.Post, "/pos/charge/reverse", body), SendPolicy.SignedRepeatable, ct);
-        return ReadJson<ReverseByKeyResult>(OpenEnvelope(response.Body, msk));
+        var reversed = ReadJson<ReverseByKeyResult>(OpenEnvelope(response.Body, msk));
+        if (reversed.ChargeId is { } chargeId)
+        {
+            State.Journal.RecordStatus(chargeId, reversed.Status);
+        }
+
+        return reversed;
     }
 
     private async Task<CancelResult> CancelOrReverseAsync(string path, CancellationToken ct)
     {
         var msk = ActiveKeys().MskBytes();
         var response = await SendAsync(() => BuildSignedRequest(HttpMethod.Post, path, null), SendPolicy.Signed, ct);
-        return ReadJson<CancelResult>(OpenEnvelope(response.Body, msk));
+        var cancelled = ReadJson<CancelResult>(OpenEnvelope(response.Body, msk));
+        State.Journal.RecordStatus(cancelled.ChargeId, cancelled.Status);
+        return cancelled;
     }
 
     /// <summary>Escaped so a charge id can never add path segments or a query to the signed target.</summary>

@@ -37,7 +37,11 @@ public sealed record CardSummary(string Brand, string Last4);
 
 public sealed record GatewayData(string? AuthorizationCode = null, string? Rrn = null);
 
-/// <summary>A charge as POST /pos/charge, GET /pos/charge/{id} and GET /pos/charge?idempotency_key= answer it (PROTOCOL §8).</summary>
+/// <summary>
+/// A charge as POST /pos/charge, GET /pos/charge/{id}, GET /pos/charge?idempotency_key=, increment and capture answer it
+/// (PROTOCOL §8, §11): approved, declined, authorized (a pre-authorization's hold, until <see cref="ExpiresAt"/>),
+/// cancelled or expired.
+/// </summary>
 public sealed record ChargeResult(
     string ChargeId,
     string Status,
@@ -47,7 +51,13 @@ public sealed record ChargeResult(
     string? DeclineCode = null,
     DateTimeOffset? CreatedAt = null,
     Money? RefundedAmount = null,
-    DateTimeOffset? CancelledAt = null)
+    DateTimeOffset? CancelledAt = null,
+    string? AuthorizationType = null,
+    Money? AuthorizedAmount = null,
+    Money? TipAmount = null,
+    DateTimeOffset? ExpiresAt = null,
+    DateTimeOffset? CapturedAt = null,
+    IncrementOutcome? Increment = null)
 {
     /// <summary>True when the server answered with <c>Idempotent-Replayed: true</c>: this is the first answer again, nothing new was created.</summary>
     [JsonIgnore]
@@ -73,3 +83,38 @@ public sealed record CancelResult(string ChargeId, string Status);
 /// "reversal_recorded" with a null charge id when no charge has that key yet.
 /// </summary>
 public sealed record ReverseByKeyResult(string IdempotencyKey, string Status, string? ChargeId);
+
+/// <summary>The <c>increment</c> object of an increment's answer: whether the acquirer raised the hold.</summary>
+public sealed record IncrementOutcome(string Status, Money Amount, string? DeclineCode = null);
+
+/// <summary>POST /pos/batch/close (PROTOCOL §11.7): the closed batch, its totals and the reconciliation.</summary>
+public sealed record BatchResult(
+    string BatchId,
+    string Status,
+    DateTimeOffset OpenedAt,
+    DateTimeOffset ClosedAt,
+    IReadOnlyList<BatchTotal> Totals,
+    IReadOnlyList<BrandTotal> ByBrand,
+    int OpenAuthorizations,
+    Reconciliation Reconciliation)
+{
+    [JsonIgnore]
+    public bool Replayed { get; init; }
+}
+
+/// <summary>One currency's totals; amounts in minor units, <see cref="NetAmount"/> may be negative.</summary>
+public sealed record BatchTotal(
+    string Currency, int SalesCount, string SalesAmount, string TipsAmount, int RefundsCount, string RefundsAmount, int CancelledCount,
+    string NetAmount);
+
+public sealed record BrandTotal(string Brand, string Currency, int Count, string Amount);
+
+/// <summary><c>matched</c>, <c>mismatched</c> or <c>not_provided</c>, with what differs.</summary>
+public sealed record Reconciliation(
+    string Status,
+    IReadOnlyList<ReconciliationDifference> Differences,
+    IReadOnlyList<string> MissingOnServer,
+    IReadOnlyList<string> MissingOnTerminal);
+
+/// <summary>A total that differs: the terminal's and the server's values as the server wrote them (a count or an amount).</summary>
+public sealed record ReconciliationDifference(string Currency, string Field, System.Text.Json.JsonElement Terminal, System.Text.Json.JsonElement Server);

@@ -54,6 +54,13 @@ public sealed class TerminalState
     [JsonPropertyName("active")]
     public TerminalKeySet? Active { get; set; }
 
+    /// <summary>
+    /// What this terminal has done since its last day close: the charges and refunds whose totals and ids it sends to
+    /// <c>POST /pos/batch/close</c> for reconciliation (PROTOCOL §11.7). No PAN: ids, amounts, brands and statuses only.
+    /// </summary>
+    [JsonPropertyName("journal")]
+    public TerminalJournal Journal { get; set; } = new();
+
     /// <summary>Server time minus local time, in whole seconds, added to every X-Timestamp.</summary>
     [JsonPropertyName("clock_offset_seconds")]
     public long ClockOffsetSeconds { get; set; }

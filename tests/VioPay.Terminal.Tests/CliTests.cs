@@ -29,7 +29,8 @@ public sealed class CliTests(VioPayApp app) : IClassFixture<VioPayApp>
         foreach (var expected in new[]
                  {
                      "Provision", "Bootstrap", "Pairing code", "Claim", "Attest", "Keys", "KCV", "✓", "Config", "Terminal parameters",
-                     "Activate", "approved", "declined", "card_declined", "Partial refund", "cancelled", "Demo complete",
+                     "Activate", "approved", "declined", "card_declined", "Partial refund", "cancelled", "Pre-authorization", "authorized",
+                     "Capture", "tip_amount", "Day close", "Totals EUR", "Reconciliation", "matched", "Demo complete",
                  })
         {
             Assert.Contains(expected, output, StringComparison.Ordinal);
@@ -105,6 +106,45 @@ public sealed class CliTests(VioPayApp app) : IClassFixture<VioPayApp>
     }
 
     [Fact]
+    public async Task PreAuthorizeIncrementCaptureWithATipAndCloseTheDayFromTheCommandLine()
+    {
+        var credentials = await CredentialsAsync();
+        var state = Path.Combine(Path.GetTempPath(), $"viopay-cli-{Guid.NewGuid():N}.json");
+        try
+        {
+            Assert.Equal(0, (await RunAsync(["provision", "--state", state, .. credentials])).Code);
+            Assert.Equal(0, (await RunAsync(["activate", "--state", state, .. credentials])).Code);
+            var held = await RunAsync("charge", "--state", state, "--amount", "3000", "--pre", "--json");
+            Assert.True(held.Code == 0, held.Err);
+            using var hold = JsonDocument.Parse(held.Out);
+            var chargeId = hold.RootElement.GetProperty("charge_id").GetString()!;
+            Assert.Equal("authorized", hold.RootElement.GetProperty("status").GetString());
+
+            var incremented = await RunAsync("increment", "--state", state, "--charge", chargeId, "--amount", "500");
+            Assert.True(incremented.Code == 0, incremented.Err);
+            Assert.Matches(@"authorized_amount\s+3500 EUR", incremented.Out);
+            var captured = await RunAsync("capture", "--state", state, "--charge", chargeId, "--tip", "400");
+            Assert.True(captured.Code == 0, captured.Err);
+            Assert.Matches(@"tip_amount\s+400 EUR", captured.Out);
+            Assert.Matches(@"amount\s+3900 EUR", captured.Out);
+            var tipped = await RunAsync("charge", "--state", state, "--amount", "1100", "--tip", "100");
+            Assert.Matches(@"tip_amount\s+100 EUR", tipped.Out);
+
+            var closed = await RunAsync("close-batch", "--state", state);
+            Assert.True(closed.Code == 0, closed.Err);
+            Assert.Contains("Day close", closed.Out, StringComparison.Ordinal);
+            Assert.Matches(@"sales\s+2 for 5000 \(tips 500\)", closed.Out);
+            Assert.Matches(@"status\s+matched", closed.Out);
+            var again = await RunAsync("cancel", "--state", state, "--charge", chargeId);
+            Assert.Contains("409 4009", again.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(state);
+        }
+    }
+
+    [Fact]
     public async Task FailuresAreOneReadableLineAndExitCodeOne()
     {
         var missing = await RunAsync("charge", "--state", "/nonexistent/terminal.json", "--amount", "100");
@@ -128,6 +168,9 @@ public sealed class CliTests(VioPayApp app) : IClassFixture<VioPayApp>
     [InlineData("refund")]
     [InlineData("cancel")]
     [InlineData("status")]
+    [InlineData("increment")]
+    [InlineData("capture")]
+    [InlineData("close-batch")]
     [InlineData("demo")]
     [InlineData("load")]
     public async Task EveryCommandHasHelp(string command)

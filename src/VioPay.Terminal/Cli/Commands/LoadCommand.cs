@@ -4,14 +4,14 @@ using System.Diagnostics;
 using System.Globalization;
 using VioPay.Terminal.Portal;
 
-namespace VioPay.Terminal.Cli;
+namespace VioPay.Terminal.Cli.Commands;
 
 /// <summary>
 /// <c>viopay-terminal load</c>: activates N terminals, drives a realistic mix of charges, refunds and cancels for S
 /// seconds from C concurrent workers, reports throughput and latency, then reconciles every answer it got against
 /// what the merchant's charge list holds. Any lost or duplicated charge, or any 5xx, fails the run (exit 2).
 /// </summary>
-internal sealed class LoadCommand(TerminalCli cli)
+internal sealed class LoadCommand(CliContext cli)
 {
     private static readonly string[] ApprovedCards = ["4111111111111111", "5555555555554444", "378282246310005", "6011111111111117", "2221000000000009"];
 
