@@ -44,6 +44,10 @@ public sealed class Charge
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
+
+    /// <summary>The closed batch this charge belongs to; null while its terminal's batch is open (see <see cref="BatchOperations"/>).</summary>
+    public string? BatchId { get; set; }
+
     public uint Version { get; set; }
 }
 
@@ -81,6 +85,12 @@ public sealed class Refund
 
     public DateTimeOffset NextAttemptAt { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>The closed batch this refund belongs to; null until a close takes it (approved refunds only).</summary>
+    public string? BatchId { get; set; }
+
+    /// <summary>The scope of its Idempotency-Key when that is not its terminal (a backoffice refund: <c>merchant:{id}</c>).</summary>
+    public string? IdempotencyScope { get; set; }
 }
 
 public static class IdempotencyState
@@ -200,7 +210,8 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         builder.ToTable("idempotency_records", t => t.HasCheckConstraint("ck_idempotency_state",
             "state IN ('in_flight', 'completed', 'reversal_recorded')"));
         builder.HasKey(r => new { r.TerminalId, r.Key });
-        builder.Property(r => r.TerminalId).HasMaxLength(10);
+        // The key's scope: a terminal id, or merchant:{id:N} for backoffice writes (IdempotencyScopes).
+        builder.Property(r => r.TerminalId).HasMaxLength(48);
         builder.Property(r => r.Key).HasMaxLength(255);
         builder.Property(r => r.State).HasMaxLength(20);
         builder.Property(r => r.ResourceId).HasMaxLength(32);

@@ -137,6 +137,15 @@ public sealed class ChargeOperations(
         return new PosAnswer(Serialize(new CancelView(charge.Id, ChargeStatus.Cancelled, charge.CancelledAt)), false);
     }
 
+    /// <summary>The backoffice's cancel (PROTOCOL §11.8): cancel's rules on a charge of the merchant (another's is 404).</summary>
+    public async Task CancelForMerchantAsync(Guid merchantId, string chargeId, CancellationToken cancellationToken)
+    {
+        var terminalId = await db.Charges.Where(c => c.Id == chargeId && c.MerchantId == merchantId).Select(c => c.TerminalId)
+            .FirstOrDefaultAsync(cancellationToken) ?? throw ChargeNotFound();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await CancelLockedAsync(transaction, terminalId, chargeId, cancellationToken);
+    }
+
     /// <summary>
     /// Reverse by key (PROTOCOL §8, fine point 6): cancels the charge the key created, or records the reversal so a
     /// charge arriving later with that key is refused. The record is written under the same primary key a charge
@@ -274,6 +283,11 @@ public sealed class ChargeOperations(
                     ["charge_status"] = charge.Status,
                     ["refunded_amount"] = MoneyView.Of(charge.RefundedMinor, charge.Currency),
                 });
+        }
+
+        if (charge.BatchId is not null)
+        {
+            throw BatchOperations.ClosedBatch(charge.BatchId);
         }
 
         var now = time.GetUtcNow();

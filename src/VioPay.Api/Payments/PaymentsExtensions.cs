@@ -26,6 +26,7 @@ public static class PaymentsExtensions
         services.AddScoped<IdempotencyKeys>();
         services.AddScoped<ChargeOperations>();
         services.AddScoped<RefundOperations>();
+        services.AddScoped<BatchOperations>();
         services.AddSingleton<ChargeStore>();
         services.AddScoped<ReversalOutbox>();
         services.AddSingleton<PaymentsMaintenance>();
