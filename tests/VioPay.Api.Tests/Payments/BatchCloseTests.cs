@@ -214,6 +214,25 @@ public sealed class BatchCloseTests(VioPayApp app) : IClassFixture<VioPayApp>
     }
 
     [Fact]
+    public async Task ParallelClosesAndChargesPutEveryApprovedChargeInExactlyOneBatch()
+    {
+        var (t, _, _) = await app.ActivatedTerminalAsync();
+        var charges = Enumerable.Range(0, 12).Select(i => t.ChargeIdAsync(amount: $"{100 + i}")).ToList();
+        var closes = Enumerable.Range(0, 4).Select(_ => t.CloseOkAsync()).ToList();
+        var ids = await Task.WhenAll(charges);
+        var batches = (await Task.WhenAll(closes)).ToList();
+        batches.Add(await t.CloseOkAsync());
+
+        Assert.Equal(12, batches.Sum(b => b.GetProperty("totals").EnumerateArray().Sum(x => x.GetProperty("sales_count").GetInt32())));
+        Assert.Equal(Enumerable.Range(0, 12).Sum(i => 100L + i),
+            batches.Sum(b => b.GetProperty("totals").EnumerateArray().Sum(x => long.Parse(x.Text("sales_amount"), System.Globalization.CultureInfo.InvariantCulture))));
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+        Assert.Equal(12, await db.Charges.CountAsync(c => ids.Contains(c.Id) && c.BatchId != null));
+        Assert.Equal(5, await db.Batches.CountAsync(b => b.TerminalId == t.TerminalId));
+    }
+
+    [Fact]
     public async Task CancelAfterCloseIs409WhileARefundStillWorks()
     {
         var (t, _, _) = await app.ActivatedTerminalAsync();
