@@ -5,6 +5,24 @@ namespace VioPay.Api.Tests.Infrastructure;
 /// <summary>Day close on the test terminal (PROTOCOL §11.7).</summary>
 public static class BatchRequests
 {
+    public const string Mastercard = "5555555555554444";
+    public const string Amex = "378282246310005";
+
+    /// <summary>A day on one terminal; BatchTotalsMatchAHandComputedDayOfSeveralCurrenciesBrandsRefundsAndACancel computes its totals by hand.</summary>
+    public static async Task<BatchDay> ADayOfChargesAsync(this TestTerminal t)
+    {
+        var visaEur = await t.ChargeIdAsync(amount: "1500");
+        var mastercardEur = await t.ChargeIdAsync(Mastercard, "2500");
+        await t.RefundOkAsync(mastercardEur, "700");
+        var visaUsd = await t.ChargeIdAsync(amount: "1000", currency: "USD");
+        var amexUsd = await t.ChargeIdAsync(Amex, "3000", "USD");
+        await t.CancelOkAsync(amexUsd);
+        var declined = (await t.ChargeOkAsync(t.ChargeJson(VioPay.Api.Payments.AcquirerSimulator.DeclinedCard, "2000"))).Text("charge_id");
+        var visaJpy = await t.ChargeIdAsync(amount: "500", currency: "JPY");
+        await t.RefundOkAsync(visaJpy, "500", "JPY");
+        return new BatchDay(visaEur, mastercardEur, visaUsd, amexUsd, declined, visaJpy);
+    }
+
     public static HttpRequestMessage CloseRequest(this TestTerminal t, object? body = null, string? idempotencyKey = null) =>
         t.Signed(HttpMethod.Post, "/pos/batch/close", body is null ? null : t.EncryptedBody(JsonSerializer.Serialize(body)), idempotencyKey);
 
@@ -57,4 +75,10 @@ public static class BatchRequests
         Assert.True(field.Length == 0 && row.Count == 0, "the CSV ends with CRLF");
         return rows;
     }
+}
+
+/// <summary>The charges of <see cref="BatchRequests.ADayOfChargesAsync"/>: four sales, a cancel and a decline.</summary>
+public sealed record BatchDay(string VisaEur, string MastercardEur, string VisaUsd, string AmexUsd, string Declined, string VisaJpy)
+{
+    public string[] Sales => [VisaEur, MastercardEur, VisaUsd, VisaJpy];
 }
