@@ -56,9 +56,12 @@ app.MapActivationApi();
 app.MapAttestApi();
 app.MapKeysApi();
 app.MapChargesApi();
+app.MapBatchesApi();
 app.MapDevicesBackofficeApi();
 app.MapInventoryBackofficeApi();
 app.MapChargesBackofficeApi();
+app.MapChargeActionsBackofficeApi();
+app.MapBatchesBackofficeApi();
 
 await app.RunAsync();
 return 0;

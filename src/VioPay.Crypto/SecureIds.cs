@@ -20,6 +20,9 @@ public static class SecureIds
 
     public static string NewRefundId() => "rf_" + Base62(24);
 
+    /// <summary>A closed day batch of one terminal (PROTOCOL §11.7).</summary>
+    public static string NewBatchId() => "bt_" + Base62(24);
+
     public static string NewPairingCode() => RandomNumberGenerator.GetString(PairingAlphabet, 6);
 
     public static string Base62(int length)

@@ -115,18 +115,21 @@ public static class ChargesBackofficeApi
         return TypedResults.Ok(new ChargePage(page, next));
     }
 
-    private static async Task<Ok<ChargeDetail>> Get(string chargeId, HttpContext http, VioPayDbContext db, CancellationToken cancellationToken)
+    private static async Task<Ok<ChargeDetail>> Get(string chargeId, HttpContext http, VioPayDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await DetailAsync(db, http.Session().MerchantId!.Value, chargeId, cancellationToken));
+
+    /// <summary>One of the merchant's charges with its refunds (also the answer of the backoffice cancel); 404 for any other.</summary>
+    internal static async Task<ChargeDetail> DetailAsync(VioPayDbContext db, Guid merchantId, string chargeId, CancellationToken cancellationToken)
     {
-        var merchantId = http.Session().MerchantId!.Value;
         var c = await db.Charges.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chargeId && c.MerchantId == merchantId, cancellationToken)
             ?? throw ChargeOperations.ChargeNotFound();
         var refunds = await db.Refunds.AsNoTracking().Where(r => r.ChargeId == c.Id).OrderBy(r => r.CreatedAt)
             .Select(r => new ChargeRefund(r.Id, r.Status, MoneyView.Of(r.AmountMinor, r.Currency), r.Reason, r.CreatedAt))
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new ChargeDetail(c.Id, c.TerminalId, c.DeviceId, c.Status, MoneyView.Of(c.AmountMinor, c.Currency),
+        return new ChargeDetail(c.Id, c.TerminalId, c.DeviceId, c.Status, MoneyView.Of(c.AmountMinor, c.Currency),
             MoneyView.Of(c.RefundedMinor, c.Currency), new CardDetail(c.CardBrand, c.CardFirst6, c.CardLast4),
             new GatewayView(c.AuthorizationCode, c.Rrn), c.DeclineCode, c.EntryMode, c.CardholderVerificationMethod, c.Stan,
-            c.CreatedAt, c.UpdatedAt, c.CancelledAt, refunds));
+            c.CreatedAt, c.UpdatedAt, c.CancelledAt, refunds);
     }
 
     private static DateTimeOffset? Instant(IQueryCollection query, string name, Dictionary<string, string> fields)

@@ -22,6 +22,15 @@ public sealed class CancelOperations(VioPayDbContext db, IdempotencyKeys keys, R
         return new PosAnswer(Serialize(new CancelView(charge.Id, ChargeStatus.Cancelled, charge.CancelledAt)), false);
     }
 
+    /// <summary>The backoffice's cancel (PROTOCOL §11.8): cancel's rules on a charge of the merchant (another's is 404).</summary>
+    public async Task CancelForMerchantAsync(Guid merchantId, string chargeId, CancellationToken cancellationToken)
+    {
+        var terminalId = await db.Charges.Where(c => c.Id == chargeId && c.MerchantId == merchantId).Select(c => c.TerminalId)
+            .FirstOrDefaultAsync(cancellationToken) ?? throw ChargeOperations.ChargeNotFound();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await CancelLockedAsync(transaction, terminalId, chargeId, cancellationToken);
+    }
+
     /// <summary>
     /// Reverse by key (PROTOCOL §8, fine point 6): cancels the charge the key created, or records the reversal so a
     /// charge arriving later with that key is refused. The record is written under the same primary key a charge
@@ -125,6 +134,12 @@ public sealed class CancelOperations(VioPayDbContext db, IdempotencyKeys keys, R
         if (transition.From == ChargeStatus.Cancelled)
         {
             return false;
+        }
+
+        // Once its day is closed, an approved charge is settled: refund it instead (PROTOCOL §11.7).
+        if (charge.BatchId is not null)
+        {
+            throw BatchOperations.ClosedBatch(charge.BatchId);
         }
 
         ChargeLifecycle.Apply(charge, transition, now);

@@ -68,6 +68,9 @@ public sealed class Charge
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
 
+    /// <summary>The closed batch this charge belongs to; null while its terminal's batch is open (see <see cref="BatchOperations"/>).</summary>
+    public string? BatchId { get; set; }
+
     /// <summary><c>final</c> or <c>pre</c> (PROTOCOL §11.2).</summary>
     public string AuthorizationType { get; set; } = Payments.AuthorizationType.Final;
 

@@ -45,7 +45,8 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         builder.ToTable("idempotency_records", t => t.HasCheckConstraint("ck_idempotency_state",
             "state IN ('in_flight', 'completed', 'reversal_recorded')"));
         builder.HasKey(r => new { r.TerminalId, r.Key });
-        builder.Property(r => r.TerminalId).HasMaxLength(10);
+        // The key's scope: a terminal id, or merchant:{id:N} for backoffice writes (IdempotencyScopes).
+        builder.Property(r => r.TerminalId).HasMaxLength(48);
         builder.Property(r => r.Key).HasMaxLength(255);
         builder.Property(r => r.State).HasMaxLength(20);
         builder.Property(r => r.ResourceId).HasMaxLength(32);

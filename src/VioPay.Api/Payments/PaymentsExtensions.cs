@@ -28,6 +28,7 @@ public static class PaymentsExtensions
         services.AddScoped<CancelOperations>();
         services.AddScoped<HoldOperations>();
         services.AddScoped<RefundOperations>();
+        services.AddScoped<BatchOperations>();
         services.AddSingleton<ChargeStore>();
         services.AddScoped<ReversalOutbox>();
         services.AddSingleton<PaymentsMaintenance>();

@@ -37,6 +37,12 @@ public sealed class Refund
 
     public DateTimeOffset NextAttemptAt { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>The closed batch this refund belongs to; null until a close takes it (approved refunds only).</summary>
+    public string? BatchId { get; set; }
+
+    /// <summary>The scope of its Idempotency-Key when that is not its terminal (a backoffice refund: <c>merchant:{id}</c>).</summary>
+    public string? IdempotencyScope { get; set; }
 }
 
 internal sealed class RefundConfiguration : IEntityTypeConfiguration<Refund>

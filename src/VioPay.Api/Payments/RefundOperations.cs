@@ -23,7 +23,16 @@ public sealed class RefundOperations(
     TimeProvider time,
     ILogger<RefundOperations> logger)
 {
-    public async Task<PosAnswer> RefundAsync(PosTerminalContext terminal, string chargeId, JsonElement plaintext, string? idempotencyKey,
+    public Task<PosAnswer> RefundAsync(PosTerminalContext terminal, string chargeId, JsonElement plaintext, string? idempotencyKey,
+        CancellationToken cancellationToken) =>
+        RefundAsync(new RefundScope(terminal.TerminalId, $"POST /pos/charge/{chargeId}/refund", terminal.TerminalId, null), chargeId,
+            plaintext, idempotencyKey, cancellationToken);
+
+    /// <summary>
+    /// A refund by the terminal or, with a merchant scope, by the backoffice (PROTOCOL §11.8): the same rules, the charge
+    /// found only under the scope's owner, the Idempotency-Key in the scope's own key space.
+    /// </summary>
+    public async Task<PosAnswer> RefundAsync(RefundScope scope, string chargeId, JsonElement plaintext, string? idempotencyKey,
         CancellationToken cancellationToken)
     {
         var input = PaymentValidation.ValidateRefund(plaintext);
@@ -35,22 +44,24 @@ public sealed class RefundOperations(
             if (idempotencyKey is not null)
             {
                 // The key is claimed first: a racing twin waits here for this transaction, then replays its answer.
-                record = keys.New(terminal.TerminalId, idempotencyKey, $"POST /pos/charge/{chargeId}/refund", plaintext, now);
+                record = keys.New(scope.IdempotencyScope, idempotencyKey, scope.Route, plaintext, now);
                 db.IdempotencyRecords.Add(record);
                 if (!await keys.TrySaveNewAsync(cancellationToken))
                 {
                     await transaction.RollbackAsync(cancellationToken);
-                    return await keys.ReplayAsync(terminal.TerminalId, idempotencyKey, record.RequestFingerprint, cancellationToken);
+                    return await keys.ReplayAsync(scope.IdempotencyScope, idempotencyKey, record.RequestFingerprint, cancellationToken);
                 }
             }
 
             // The row lock serialises refunds of one charge, and the pending refund's amount is reserved on the charge
             // before the lock is released, so parallel refunds can never exceed it.
-            var charge = await db.Charges
-                .FromSql($"SELECT c.*, c.xmin FROM charges c WHERE c.id = {chargeId} AND c.terminal_id = {terminal.TerminalId} FOR UPDATE")
+            var charge = await (scope.MerchantId is { } merchantId
+                    ? db.Charges.FromSql($"SELECT c.*, c.xmin FROM charges c WHERE c.id = {chargeId} AND c.merchant_id = {merchantId} FOR UPDATE")
+                    : db.Charges.FromSql($"SELECT c.*, c.xmin FROM charges c WHERE c.id = {chargeId} AND c.terminal_id = {scope.TerminalId} FOR UPDATE"))
                 .FirstOrDefaultAsync(cancellationToken)
                 ?? throw ChargeOperations.ChargeNotFound();
             refund = Reserve(charge, input, idempotencyKey, now);
+            refund.IdempotencyScope = idempotencyKey is not null && scope.IdempotencyScope != charge.TerminalId ? scope.IdempotencyScope : null;
             if (record is not null)
             {
                 record.ResourceId = refund.Id;
@@ -62,7 +73,7 @@ public sealed class RefundOperations(
 
         db.ChangeTracker.Clear();
         // From here on the pending refund exists: its outcome is written whatever the client does.
-        return new PosAnswer(Serialize(await SendAsync(refund, terminal.TerminalId, CancellationToken.None)), false);
+        return new PosAnswer(Serialize(await SendAsync(refund, scope.IdempotencyScope, CancellationToken.None)), false);
     }
 
     /// <summary>
@@ -123,7 +134,7 @@ public sealed class RefundOperations(
         {
             // The answer a retry replays: the outcome, or "pending" until the acquirer answers; a pending answer is
             // replaced by the outcome once it is known, so a terminal that retries learns how its refund ended.
-            await keys.AnswerAsync(terminalId, current.IdempotencyKey, current.Id, Serialize(view), CancellationToken.None);
+            await keys.AnswerAsync(current.IdempotencyScope ?? terminalId, current.IdempotencyKey, current.Id, Serialize(view), CancellationToken.None);
         }
 
         await db.SaveChangesAsync(CancellationToken.None);
@@ -196,3 +207,9 @@ public sealed class RefundOperations(
 
     private static string Serialize(RefundView view) => JsonSerializer.Serialize(view, PosEnvelopes.PlaintextJson);
 }
+
+/// <summary>
+/// Who asks for a refund: the scope of its Idempotency-Key (a terminal id, or <c>merchant:{id}</c>), the route its
+/// fingerprint covers, and the owner the charge must have (its terminal, or its merchant).
+/// </summary>
+public sealed record RefundScope(string IdempotencyScope, string Route, string? TerminalId, Guid? MerchantId);

@@ -28,6 +28,9 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
         var codeA = await unclaimedA.PairingCodeAsync();
         var inventoryA = await app.InventoryAssignedToAsync(merchantA);
         var inventoryCodeA = await inventoryA.PairingCodeAsync();
+        // A closed batch of A (with a charge in it), and an approved charge of A's open batch.
+        var batchA = (await victim.CloseOkAsync()).Text("batch_id");
+        var openChargeA = (await victim.ChargeOkAsync()).Text("charge_id");
         var settingsA = await portalA.PutAsJsonAsync("/merchant/settings", new { tip_info = new { enabled = true } });
         Assert.Equal(HttpStatusCode.OK, settingsA.StatusCode);
 
@@ -108,6 +111,12 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
                     attacker.EncryptedBody(JsonSerializer.Serialize(new { idempotency_key = keyA }))))).Body;
                 Assert.Equal("reversal_recorded", answer.Text("status"));
             },
+            // A close by B closes B's own open batch only: A's charges stay in their batches (checked at the end).
+            ["POST /pos/batch/close"] = async () =>
+            {
+                var closed = (await attacker.SendEncryptedOkAsync(attacker.CloseRequest(new { charge_ids = new[] { chargeA, openChargeA } }))).Body;
+                Assert.Equal([chargeA, openChargeA], closed.GetProperty("reconciliation").GetProperty("missing_on_server").EnumerateArray().Select(x => x.GetString()));
+            },
             ["POST /pos/charge"] = async () =>
             {
                 // Charging as A's terminal needs A's MAC key: B's signature under A's terminal id is refused.
@@ -125,6 +134,11 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             ["POST /merchant/devices/{deviceId}/suspend"] = async () => await Expect(await portalB.PostAsync($"/merchant/devices/{victim.DeviceId}/suspend", null), HttpStatusCode.NotFound, "4004"),
             ["POST /merchant/devices/{deviceId}/resume"] = async () => await Expect(await portalB.PostAsync($"/merchant/devices/{victim.DeviceId}/resume", null), HttpStatusCode.NotFound, "4004"),
             ["GET /merchant/charges/{chargeId}"] = async () => await Expect(await portalB.GetAsync($"/merchant/charges/{chargeA}"), HttpStatusCode.NotFound, "4004"),
+            ["POST /merchant/charges/{chargeId}/refund"] = async () => await Expect(await portalB.PostAsJsonAsync($"/merchant/charges/{chargeA}/refund", new { amount = new { value = "100", currency = "EUR" } }), HttpStatusCode.NotFound, "4004"),
+            ["POST /merchant/charges/{chargeId}/cancel"] = async () => await Expect(await portalB.PostAsync($"/merchant/charges/{openChargeA}/cancel", null), HttpStatusCode.NotFound, "4004"),
+            ["GET /merchant/batches/{batchId}"] = async () => await Expect(await portalB.GetAsync($"/merchant/batches/{batchA}"), HttpStatusCode.NotFound, "4004"),
+            ["GET /merchant/batches/{batchId}/transactions.csv"] = async () => await Expect(await portalB.GetAsync($"/merchant/batches/{batchA}/transactions.csv"), HttpStatusCode.NotFound, "4004"),
+            ["GET /merchant/batches"] = async () => Assert.DoesNotContain(batchA, await portalB.GetStringAsync($"/merchant/batches?terminal_id={victim.TerminalId}"), StringComparison.Ordinal),
             ["GET /merchant/devices"] = async () => Assert.DoesNotContain(victim.DeviceId, await portalB.GetStringAsync("/merchant/devices"), StringComparison.Ordinal),
             ["GET /merchant/charges"] = async () => Assert.DoesNotContain(chargeA, await portalB.GetStringAsync($"/merchant/charges?terminal_id={victim.TerminalId}"), StringComparison.Ordinal),
             ["POST /merchant/devices"] = async () =>
@@ -175,6 +189,9 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
         var charge = await db.Charges.AsNoTracking().SingleAsync(c => c.Id == chargeA);
         Assert.Equal(("approved", 100L), (charge.Status, charge.RefundedMinor));
         Assert.Single(await db.Refunds.Where(r => r.ChargeId == chargeA).ToListAsync());
+        Assert.Equal(batchA, charge.BatchId);
+        var open = await db.Charges.AsNoTracking().SingleAsync(c => c.Id == openChargeA);
+        Assert.Equal(("approved", (string?)null), (open.Status, open.BatchId));
         var devices = await db.Devices.AsNoTracking().Where(d => d.MerchantId == merchantA.MerchantId).ToListAsync();
         Assert.All(devices, d => Assert.False(d.Suspended));
         Assert.Contains(devices, d => d.Id == unclaimedA.DeviceId && d.Status == "inactive");

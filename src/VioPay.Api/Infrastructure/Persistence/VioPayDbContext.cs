@@ -30,6 +30,7 @@ public sealed class VioPayDbContext(DbContextOptions<VioPayDbContext> options) :
     public DbSet<Refund> Refunds => Set<Refund>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<AcquirerReversal> AcquirerReversals => Set<AcquirerReversal>();
+    public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
 

@@ -449,6 +449,54 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         });
                 });
 
+            modelBuilder.Entity("VioPay.Api.Payments.Batch", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("device_id");
+
+                    b.Property<Guid>("MerchantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("merchant_id");
+
+                    b.Property<DateTimeOffset>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<string>("ReportJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("report_json");
+
+                    b.Property<string>("TerminalId")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("terminal_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_batches");
+
+                    b.HasIndex("TerminalId", "ClosedAt")
+                        .HasDatabaseName("ix_batches_terminal_id_closed_at");
+
+                    b.HasIndex("MerchantId", "ClosedAt", "Id")
+                        .HasDatabaseName("ix_batches_merchant_id_closed_at_id");
+
+                    b.ToTable("batches", (string)null);
+                });
+
             modelBuilder.Entity("VioPay.Api.Payments.Charge", b =>
                 {
                     b.Property<string>("Id")
@@ -476,6 +524,11 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.Property<long?>("AuthorizedMinor")
                         .HasColumnType("bigint")
                         .HasColumnName("authorized_minor");
+
+                    b.Property<string>("BatchId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("batch_id");
 
                     b.Property<DateTimeOffset?>("CancelledAt")
                         .HasColumnType("timestamp with time zone")
@@ -624,6 +677,10 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_charges");
 
+                    b.HasIndex("BatchId")
+                        .HasDatabaseName("ix_charges_batch_id")
+                        .HasFilter("batch_id IS NOT NULL");
+
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("ix_charges_expires_at")
                         .HasFilter("status = 'authorized'");
@@ -645,6 +702,10 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasDatabaseName("ix_charges_terminal_id_idempotency_key")
                         .HasFilter("idempotency_key IS NOT NULL");
 
+                    b.HasIndex(new[] { "TerminalId" }, "ix_charges_open_batch")
+                        .HasDatabaseName("ix_charges_open_batch")
+                        .HasFilter("batch_id IS NULL AND status IN ('approved', 'cancelled')");
+
                     b.ToTable("charges", null, t =>
                         {
                             t.HasCheckConstraint("ck_charges_amount_positive", "amount_minor > 0");
@@ -664,8 +725,8 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
             modelBuilder.Entity("VioPay.Api.Payments.IdempotencyRecord", b =>
                 {
                     b.Property<string>("TerminalId")
-                        .HasMaxLength(10)
-                        .HasColumnType("character varying(10)")
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)")
                         .HasColumnName("terminal_id");
 
                     b.Property<string>("Key")
@@ -732,6 +793,11 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
 
+                    b.Property<string>("BatchId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("batch_id");
+
                     b.Property<string>("ChargeId")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -758,6 +824,11 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
                         .HasColumnName("idempotency_key");
+
+                    b.Property<string>("IdempotencyScope")
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)")
+                        .HasColumnName("idempotency_scope");
 
                     b.Property<string>("LastError")
                         .HasMaxLength(400)
@@ -786,12 +857,20 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_refunds");
 
+                    b.HasIndex("BatchId")
+                        .HasDatabaseName("ix_refunds_batch_id")
+                        .HasFilter("batch_id IS NOT NULL");
+
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_refunds_next_attempt_at")
                         .HasFilter("status = 'pending'");
 
                     b.HasIndex("ChargeId", "CreatedAt")
                         .HasDatabaseName("ix_refunds_charge_id_created_at");
+
+                    b.HasIndex(new[] { "ChargeId" }, "ix_refunds_open_batch")
+                        .HasDatabaseName("ix_refunds_open_batch")
+                        .HasFilter("batch_id IS NULL AND status = 'approved'");
 
                     b.ToTable("refunds", null, t =>
                         {
@@ -1035,6 +1114,23 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_key_sets_devices_device_id");
+                });
+
+            modelBuilder.Entity("VioPay.Api.Payments.Batch", b =>
+                {
+                    b.HasOne("VioPay.Api.Tenancy.Merchant", null)
+                        .WithMany()
+                        .HasForeignKey("MerchantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_batches_merchants_merchant_id");
+
+                    b.HasOne("VioPay.Api.Devices.Terminal", null)
+                        .WithMany()
+                        .HasForeignKey("TerminalId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_batches_terminals_terminal_id");
                 });
 
             modelBuilder.Entity("VioPay.Api.Payments.Charge", b =>
