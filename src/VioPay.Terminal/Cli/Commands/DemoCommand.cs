@@ -42,6 +42,7 @@ internal sealed class DemoCommand(CliContext cli)
             var toCancel = await Charge("Charge 9.90 EUR, Mastercard 555555••••••4444",
                 ChargeRequest.Create("5555555555554444", year, 6, "990", "EUR", "000003"));
             output.Step(Steps.Cancel("Cancel of that charge", await terminal.CancelAsync(toCancel.ChargeId, ct)));
+            output.Step(Steps.Charge("Status of the first charge", await terminal.GetChargeAsync(approved.ChargeId, ct)));
 
             var held = await Charge("Pre-authorization 40.00 EUR (a table's bill), Visa 411111••••••1111",
                 ChargeRequest.Create("4111111111111111", year, 12, "4000", "EUR", "000004", authorizationType: "pre"));
