@@ -48,12 +48,7 @@ public static class BatchesBackofficeApi
         var merchantId = http.Session().MerchantId!.Value;
         var query = http.Request.Query;
         var fields = new Dictionary<string, string>();
-        var limit = 50;
-        if (query.TryGetValue("limit", out var l) &&
-            (!int.TryParse(l.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
-        {
-            fields["limit"] = "limit must be an integer from 1 to 100.";
-        }
+        var limit = PageQuery.Limit(query, fields);
 
         var batches = db.Batches.AsNoTracking().Where(b => b.MerchantId == merchantId);
         if (query.TryGetValue("terminal_id", out var terminal))
@@ -64,7 +59,7 @@ public static class BatchesBackofficeApi
 
         if (query.TryGetValue("cursor", out var cursor))
         {
-            if (TryParseCursor(cursor.ToString(), out var at, out var id))
+            if (PageQuery.TryParseCursor(cursor.ToString(), out var at, out var id))
             {
                 batches = batches.Where(b => b.ClosedAt < at || (b.ClosedAt == at && string.Compare(b.Id, id) < 0));
             }
@@ -82,7 +77,7 @@ public static class BatchesBackofficeApi
         var rows = await batches.OrderByDescending(b => b.ClosedAt).ThenByDescending(b => b.Id).Take(limit + 1).ToListAsync(cancellationToken);
         var data = new JsonArray(rows.Take(limit).Select(b => (JsonNode)View(b)).ToArray());
         var next = rows.Count > limit
-            ? string.Create(CultureInfo.InvariantCulture, $"{rows[limit - 1].ClosedAt.UtcTicks / 10}.{rows[limit - 1].Id}")
+            ? PageQuery.Cursor(rows[limit - 1].ClosedAt, rows[limit - 1].Id)
             : null;
         return TypedResults.Ok(new JsonObject { ["data"] = data, ["next_cursor"] = next });
     }
@@ -142,19 +137,4 @@ public static class BatchesBackofficeApi
     /// <summary>RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled.</summary>
     public static string Quote(string field) => field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
 
-    private static bool TryParseCursor(string cursor, out DateTimeOffset at, out string id)
-    {
-        at = default;
-        id = "";
-        var dot = cursor.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || !long.TryParse(cursor.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var micros) ||
-            micros > DateTimeOffset.MaxValue.UtcTicks / 10 || cursor.Length - dot - 1 is < 1 or > 32)
-        {
-            return false;
-        }
-
-        at = new DateTimeOffset(micros * 10, TimeSpan.Zero);
-        id = cursor[(dot + 1)..];
-        return true;
-    }
 }

@@ -54,12 +54,7 @@ public static class ChargesBackofficeApi
         var merchantId = http.Session().MerchantId!.Value;
         var query = http.Request.Query;
         var fields = new Dictionary<string, string>();
-        var limit = 50;
-        if (query.TryGetValue("limit", out var l) &&
-            (!int.TryParse(l.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
-        {
-            fields["limit"] = "limit must be an integer from 1 to 100.";
-        }
+        var limit = PageQuery.Limit(query, fields);
 
         var charges = db.Charges.AsNoTracking().Where(c => c.MerchantId == merchantId);
         if (query.TryGetValue("terminal_id", out var terminal))
@@ -91,7 +86,7 @@ public static class ChargesBackofficeApi
 
         if (query.TryGetValue("cursor", out var cursor))
         {
-            if (TryParseCursor(cursor.ToString(), out var at, out var id))
+            if (PageQuery.TryParseCursor(cursor.ToString(), out var at, out var id))
             {
                 charges = charges.Where(c => c.CreatedAt < at || (c.CreatedAt == at && string.Compare(c.Id, id) < 0));
             }
@@ -149,22 +144,6 @@ public static class ChargesBackofficeApi
     }
 
     /// <summary>An opaque cursor: the last row's creation instant in microseconds and its id (PostgreSQL keeps microseconds).</summary>
-    private static string Cursor(Charge last) =>
-        string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks / 10}.{last.Id}");
+    private static string Cursor(Charge last) => PageQuery.Cursor(last.CreatedAt, last.Id);
 
-    private static bool TryParseCursor(string cursor, out DateTimeOffset at, out string id)
-    {
-        at = default;
-        id = "";
-        var dot = cursor.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || !long.TryParse(cursor.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var micros) ||
-            micros > DateTimeOffset.MaxValue.UtcTicks / 10 || cursor.Length - dot - 1 is < 1 or > 32)
-        {
-            return false;
-        }
-
-        at = new DateTimeOffset(micros * 10, TimeSpan.Zero);
-        id = cursor[(dot + 1)..];
-        return true;
-    }
 }
