@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -67,6 +68,22 @@ public sealed class SensitiveDataTests(CapturingApp app) : IClassFixture<Capturi
         await terminal.SendEncryptedOkAsync(terminal.RefundRequest(approved[0], "100"));
         await terminal.SendEncryptedOkAsync(terminal.Signed(HttpMethod.Post, $"/pos/charge/{approved[1]}/cancel", null));
         await terminal.SendEncryptedOkAsync(terminal.Signed(HttpMethod.Get, $"/pos/charge/{approved[2]}", null));
+        // The lifecycle paths see the card too: a pre-authorization with a tipped capture and an increment, a tipped
+        // final charge, a void, and the day close with its backoffice batch, CSV and merchant refund.
+        var held = (await terminal.ChargeOkAsync(terminal.ChargeJson(Pans[0], pinBlock: PinBlock, emvData: EmvWithCardData(Pans[0]),
+            authorizationType: "pre"))).Text("charge_id");
+        await terminal.SendEncryptedOkAsync(terminal.IncrementRequest(held, "200"));
+        await terminal.SendEncryptedOkAsync(terminal.CaptureRequest(held, tip: "100"));
+        var voided = (await terminal.ChargeOkAsync(terminal.ChargeJson(Pans[0], authorizationType: "pre"))).Text("charge_id");
+        await terminal.SendEncryptedOkAsync(terminal.CancelRequest(voided));
+        await terminal.ChargeOkAsync(terminal.ChargeJson(Pans[0], amount: "1100", tip: "100", pinBlock: PinBlock));
+        var backofficeRefund = await portal.PostAsync($"/merchant/charges/{approved[0]}/refund",
+            JsonContent.Create(new { amount = new { value = "50", currency = "EUR" } }));
+        Assert.Equal(System.Net.HttpStatusCode.Created, backofficeRefund.StatusCode);
+        var batch = (await terminal.SendEncryptedOkAsync(terminal.Signed(HttpMethod.Post, "/pos/batch/close",
+            terminal.EncryptedBody(JsonSerializer.Serialize(new { charge_ids = approved }))))).Body.Text("batch_id");
+        await portal.GetStringAsync($"/merchant/batches/{batch}");
+        await portal.GetStringAsync($"/merchant/batches/{batch}/transactions.csv");
         await portal.GetStringAsync("/merchant/charges");
         await portal.GetStringAsync($"/merchant/charges/{approved[0]}");
         await app.Services.GetRequiredService<PaymentsMaintenance>().RunOnceAsync(default);
