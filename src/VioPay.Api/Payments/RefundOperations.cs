@@ -88,11 +88,11 @@ public sealed class RefundOperations(
         {
             result = await processor.RefundAsync(refund.ChargeId, refund.Id, refund.AmountMinor, refund.Currency, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (AcquirerRetry.IsNoAnswer(e, cancellationToken))
         {
             // Whatever the acquirer's client threw, the refund may or may not have happened: it stays pending and is sent
             // again under its id. Nothing escapes to the caller or the maintenance loop (which would stop the host).
-            error = e.GetType().Name + ": " + e.Message[..Math.Min(e.Message.Length, 300)];
+            error = AcquirerRetry.Describe(e);
             logger.LogWarning("Acquirer did not answer refund {RefundId} of {ChargeId}: {Reason}; it stays pending and is sent again",
                 refund.Id, refund.ChargeId, e.GetType().Name);
         }
@@ -112,8 +112,7 @@ public sealed class RefundOperations(
         {
             current.Attempts++;
             current.LastError = error;
-            current.NextAttemptAt = now.AddSeconds(Math.Min(options.Value.ReversalRetryMaxSeconds,
-                options.Value.ReversalRetryBaseSeconds * Math.Pow(2, Math.Min(current.Attempts - 1, 16))));
+            current.NextAttemptAt = now.AddSeconds(AcquirerRetry.DelaySeconds(options.Value, current.Attempts));
         }
         else
         {

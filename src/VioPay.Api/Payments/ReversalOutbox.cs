@@ -75,12 +75,11 @@ public sealed class ReversalOutbox(VioPayDbContext db, IPaymentProcessor process
                 due.LastError = null;
                 acknowledged++;
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (AcquirerRetry.IsNoAnswer(e, cancellationToken))
             {
-                var delay = Math.Min(options.Value.ReversalRetryMaxSeconds,
-                    options.Value.ReversalRetryBaseSeconds * Math.Pow(2, Math.Min(due.Attempts - 1, 16)));
+                var delay = AcquirerRetry.DelaySeconds(options.Value, due.Attempts);
                 due.NextAttemptAt = time.GetUtcNow().AddSeconds(delay);
-                due.LastError = e.GetType().Name + ": " + e.Message[..Math.Min(e.Message.Length, 300)];
+                due.LastError = AcquirerRetry.Describe(e);
                 logger.LogWarning("Reversal of {ChargeId} not acknowledged (attempt {Attempts}); next in {DelaySeconds} s",
                     due.ChargeId, due.Attempts, delay);
             }
