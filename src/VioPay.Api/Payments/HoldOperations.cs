@@ -164,7 +164,7 @@ public sealed class HoldOperations(
             return await processor.IncrementAsync(new IncrementRequest(charge.Id, charge.PendingAmountMinor!.Value,
                 authorized + charge.PendingAmountMinor.Value, charge.FirstAuthorizedMinor ?? authorized, charge.Currency), cancellationToken);
         }
-        catch (Exception e) when (e is AcquirerTimeoutException or AcquirerUnavailableException or HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (AcquirerRetry.IsNoAnswer(e, cancellationToken))
         {
             logger.LogWarning("Acquirer did not answer the {Operation} of {ChargeId}: {Reason}; it is sent again",
                 charge.PendingOperation, charge.Id, e.GetType().Name);

@@ -33,6 +33,11 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
             {
                 logger.LogWarning("Payments maintenance skipped a round: {Reason}", e.GetType().Name);
             }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A background service that throws stops the host; one bad round must not stop payments on this instance.
+                logger.LogError(e, "Payments maintenance round failed; the next round runs as usual");
+            }
         }
     }
 

@@ -22,6 +22,9 @@ public sealed class HoldLedgerAcquirer(AcquirerSimulator inner) : IPaymentProces
 
     public void LoseNextCaptureAnswers(int count) => Interlocked.Exchange(ref _answersToLose, count);
 
+    /// <summary>An error no acquirer client documents (a bug, a parser failure) on the next capture, before anything is done.</summary>
+    public Exception? ThrowNextCapture { get; set; }
+
     /// <summary>What the acquirer captured for a charge, or null when it never did.</summary>
     public long? CapturedFor(string chargeId) => _captures.TryGetValue(chargeId, out var amount) ? amount : null;
 
@@ -36,6 +39,12 @@ public sealed class HoldLedgerAcquirer(AcquirerSimulator inner) : IPaymentProces
     public async Task CaptureAsync(CaptureRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref CaptureCalls);
+        if (ThrowNextCapture is { } error)
+        {
+            ThrowNextCapture = null;
+            throw error;
+        }
+
         await Task.Delay(CaptureDelay, CancellationToken.None);
         // A second capture of one authorization would be money taken twice: the ledger would show a different amount.
         _captures.AddOrUpdate(request.ChargeId, request.AmountMinor, (_, before) => before == request.AmountMinor ? before : -1);
@@ -113,6 +122,31 @@ public sealed class HoldSafetyTests : IAsyncLifetime
         Assert.Equal(2, app.Acquirer.CaptureCalls);
         Assert.Equal(1100, app.Acquirer.CapturedFor(id));
         Assert.Null((await app.StoredChargeAsync(id)).PendingOperation);
+    }
+
+    [Fact]
+    public async Task AnUnexpectedAcquirerErrorOnACaptureIsSentAgainNeverA500()
+    {
+        var (terminal, _, _) = await app.ActivatedTerminalAsync();
+        var id = await terminal.PreAuthorizedAsync("1000");
+        app.Acquirer.ThrowNextCapture = new InvalidOperationException("the acquirer's client could not parse its answer");
+
+        await (await terminal.Http.SendAsync(terminal.CaptureRequest(id, idempotencyKey: "cap-odd")))
+            .AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "5003");
+        Assert.Equal(HoldOperation.Capture, (await app.StoredChargeAsync(id)).PendingOperation);
+
+        app.Time.Advance(TimeSpan.FromSeconds(121));
+        app.Acquirer.ThrowNextCapture = new InvalidOperationException("again, from the sweep");
+        // The round survives it (a background service that throws stops the host), and the intent stays for the next one.
+        Assert.Equal(1, (await app.RunMaintenanceAsync()).HoldOperationsResumed);
+        Assert.Equal(HoldOperation.Capture, (await app.StoredChargeAsync(id)).PendingOperation);
+        app.Time.Advance(TimeSpan.FromSeconds(121));
+        Assert.Equal(1, (await app.RunMaintenanceAsync()).HoldOperationsResumed);
+
+        var (answer, replayed) = await terminal.SendEncryptedOkAsync(terminal.CaptureRequest(id, idempotencyKey: "cap-odd"));
+        Assert.True(replayed);
+        Assert.Equal(("approved", "1000"), (answer.Text("status"), answer.Value("amount")));
+        Assert.Equal(1000, app.Acquirer.CapturedFor(id));
     }
 
     [Fact]
