@@ -35,13 +35,7 @@ public static class BatchesApi
     {
         var terminal = http.Terminal();
         using var plaintext = http.RawBody().IsEmpty ? JsonDocument.Parse("{}") : envelopes.OpenRequest(http, terminal.KeySet);
-        var key = http.Request.Headers.TryGetValue(PosHeaderNames.IdempotencyKey, out var value) ? value.ToString() : null;
-        var answer = await batches.CloseAsync(terminal, plaintext.RootElement, key, cancellationToken);
-        if (answer.Replayed)
-        {
-            http.Response.Headers[Idempotency.ReplayedHeader] = "true";
-        }
-
-        return TypedResults.Ok(envelopes.SealAnswer(terminal.KeySet, answer.Json));
+        var answer = await batches.CloseAsync(terminal, plaintext.RootElement, PosAnswer.IdempotencyKey(http), cancellationToken);
+        return answer.Seal(http, envelopes, terminal);
     }
 }

@@ -7,9 +7,6 @@ using VioPay.Crypto;
 
 namespace VioPay.Api.Payments;
 
-/// <summary>A POS answer's plaintext and whether it is the replay of an earlier one (fine point 4).</summary>
-public sealed record PosAnswer(string Json, bool Replayed);
-
 /// <summary>
 /// Charge, status and recovery look-up (PROTOCOL §8, §11.2, §11.6) on one terminal's rows. A charge is written as
 /// <c>pending</c> and committed before the acquirer is called and completed after, so a crash in between leaves a

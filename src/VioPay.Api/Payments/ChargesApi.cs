@@ -117,8 +117,8 @@ public static partial class ChargesApi
     {
         var terminal = http.Terminal();
         using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
-        var answer = await charges.ChargeAsync(terminal, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
-        return Answer(http, envelopes, terminal, answer);
+        var answer = await charges.ChargeAsync(terminal, plaintext.RootElement, PosAnswer.IdempotencyKey(http), cancellationToken);
+        return answer.Seal(http, envelopes, terminal);
     }
 
     private static async Task<Ok<MskEnvelope>> Refund(string chargeId, HttpContext http, RefundOperations refunds, PosEnvelopes envelopes,
@@ -127,8 +127,9 @@ public static partial class ChargesApi
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
         using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
-        var answer = await refunds.RefundAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
-        return Answer(http, envelopes, terminal, answer);
+        var answer = await refunds.RefundAsync(terminal, chargeId, plaintext.RootElement, PosAnswer.IdempotencyKey(http),
+            cancellationToken);
+        return answer.Seal(http, envelopes, terminal);
     }
 
     private static async Task<Ok<MskEnvelope>> Increment(string chargeId, HttpContext http, HoldOperations holds,
@@ -137,8 +138,9 @@ public static partial class ChargesApi
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
         using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
-        var answer = await holds.IncrementAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
-        return Answer(http, envelopes, terminal, answer);
+        var answer = await holds.IncrementAsync(terminal, chargeId, plaintext.RootElement, PosAnswer.IdempotencyKey(http),
+            cancellationToken);
+        return answer.Seal(http, envelopes, terminal);
     }
 
     private static async Task<Ok<MskEnvelope>> Capture(string chargeId, HttpContext http, HoldOperations holds,
@@ -147,8 +149,9 @@ public static partial class ChargesApi
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
         using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
-        var answer = await holds.CaptureAsync(terminal, chargeId, plaintext.RootElement, IdempotencyKey(http), cancellationToken);
-        return Answer(http, envelopes, terminal, answer);
+        var answer = await holds.CaptureAsync(terminal, chargeId, plaintext.RootElement, PosAnswer.IdempotencyKey(http),
+            cancellationToken);
+        return answer.Seal(http, envelopes, terminal);
     }
 
     private static Task<Ok<MskEnvelope>> Cancel(string chargeId, HttpContext http, CancelOperations charges, PosEnvelopes envelopes,
@@ -162,7 +165,7 @@ public static partial class ChargesApi
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
-        return Answer(http, envelopes, terminal, await charges.CancelAsync(terminal, chargeId, cancellationToken));
+        return (await charges.CancelAsync(terminal, chargeId, cancellationToken)).Seal(http, envelopes, terminal);
     }
 
     private static async Task<Ok<MskEnvelope>> ReverseByKey(HttpContext http, CancelOperations charges, PosEnvelopes envelopes,
@@ -170,7 +173,7 @@ public static partial class ChargesApi
     {
         var terminal = http.Terminal();
         using var plaintext = envelopes.OpenRequest(http, terminal.KeySet);
-        return Answer(http, envelopes, terminal, await charges.ReverseByKeyAsync(terminal, plaintext.RootElement, cancellationToken));
+        return (await charges.ReverseByKeyAsync(terminal, plaintext.RootElement, cancellationToken)).Seal(http, envelopes, terminal);
     }
 
     private static async Task<Ok<MskEnvelope>> Get(string chargeId, HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
@@ -178,7 +181,7 @@ public static partial class ChargesApi
     {
         var terminal = http.Terminal();
         RequireChargeId(chargeId);
-        return Answer(http, envelopes, terminal, await charges.GetAsync(terminal, chargeId, cancellationToken));
+        return (await charges.GetAsync(terminal, chargeId, cancellationToken)).Seal(http, envelopes, terminal);
     }
 
     private static async Task<Ok<MskEnvelope>> FindByKey(HttpContext http, ChargeOperations charges, PosEnvelopes envelopes,
@@ -198,7 +201,7 @@ public static partial class ChargesApi
             });
         }
 
-        return Answer(http, envelopes, terminal, await charges.FindByKeyAsync(terminal, key.ToString(), cancellationToken));
+        return (await charges.FindByKeyAsync(terminal, key.ToString(), cancellationToken)).Seal(http, envelopes, terminal);
     }
 
     /// <summary>A malformed charge id cannot name any charge: 404, like an unknown one.</summary>
@@ -210,17 +213,4 @@ public static partial class ChargesApi
         }
     }
 
-    private static string? IdempotencyKey(HttpContext http) =>
-        http.Request.Headers.TryGetValue(PosHeaderNames.IdempotencyKey, out var value) ? value.ToString() : null;
-
-    /// <summary>Every answer is freshly encrypted under the active MSK (a replay too: new IV, same plaintext).</summary>
-    private static Ok<MskEnvelope> Answer(HttpContext http, PosEnvelopes envelopes, PosTerminalContext terminal, PosAnswer answer)
-    {
-        if (answer.Replayed)
-        {
-            http.Response.Headers[Idempotency.ReplayedHeader] = "true";
-        }
-
-        return TypedResults.Ok(envelopes.SealAnswer(terminal.KeySet, answer.Json));
-    }
 }
