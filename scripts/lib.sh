@@ -226,6 +226,8 @@ start_pg() {
         if [ "$mode" = fast ]; then
             printf "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
         fi
+        # Extra settings from the caller, one per line (scripts/bench: pg_stat_statements).
+        if [ -n "${VIOPAY_PG_EXTRA_CONF:-}" ]; then printf "%s\n" "$VIOPAY_PG_EXTRA_CONF"; fi
     } | pg_run_as tee "$data/viopay.conf" >/dev/null
     if [ -n "$sockdir" ]; then pg_owned_dir "$sockdir"; fi
     if is_root; then touch "$logfile" && chown postgres: "$logfile"; fi

@@ -8,6 +8,7 @@ using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;
 using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Payments;
 using VioPay.Api.Pos;
 using VioPay.Api.Sessions;
 
@@ -99,7 +100,7 @@ public static class DevicesBackofficeApi
     }
 
     private static async Task<NoContent> RevokeIdentityKey(string deviceId, string keyId, HttpContext http, VioPayDbContext db,
-        AttestationTokens tokens, TimeProvider time, CancellationToken cancellationToken)
+        AttestationTokens tokens, TerminalDirectory terminals, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
         var key = await db.IdentityKeys.FirstOrDefaultAsync(k => k.KeyId == keyId && k.DeviceId == device.Id, cancellationToken)
@@ -113,6 +114,8 @@ public static class DevicesBackofficeApi
                     new { key_id = keyId });
                 await db.SaveChangesAsync(cancellationToken);
             }
+
+            await terminals.InvalidateAsync(device.Id);
         });
         return TypedResults.NoContent();
     }
@@ -130,24 +133,25 @@ public static class DevicesBackofficeApi
     }
 
     private static async Task<Ok<DeviceView>> Suspend(string deviceId, HttpContext http, VioPayDbContext db, AttestationTokens tokens,
-        TimeProvider time, CancellationToken cancellationToken)
+        TerminalDirectory terminals, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
         // A suspension ends the device's attestation tokens for good: a resumed device attests again.
-        await EndTokensAroundAsync(tokens, device.Id, () => SetSuspendedAsync(device, true, http, db, time, cancellationToken));
+        await EndTokensAroundAsync(tokens, device.Id, () => SetSuspendedAsync(device, true, http, db, terminals, time, cancellationToken));
         return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
     }
 
-    private static async Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, VioPayDbContext db, TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, VioPayDbContext db, TerminalDirectory terminals,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
-        await SetSuspendedAsync(device, false, http, db, time, cancellationToken);
+        await SetSuspendedAsync(device, false, http, db, terminals, time, cancellationToken);
         return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
     }
 
+    /// <summary>Suspends or resumes; every instance's terminal cache hears of it, also on a repeat (a retry after a 503).</summary>
     private static async Task SetSuspendedAsync(Device device, bool suspended, HttpContext http, VioPayDbContext db,
-        TimeProvider time, CancellationToken cancellationToken)
+        TerminalDirectory terminals, TimeProvider time, CancellationToken cancellationToken)
     {
         if (device.Suspended != suspended)
         {
@@ -157,6 +161,8 @@ public static class DevicesBackofficeApi
                 device.Id, device.MerchantId);
             await db.SaveChangesAsync(cancellationToken);
         }
+
+        await terminals.InvalidateAsync(device.Id);
     }
 
     private static async Task<Ok<JsonObject>> PutSettings(HttpContext http, VioPayDbContext db,

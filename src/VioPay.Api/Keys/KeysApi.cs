@@ -11,6 +11,7 @@ using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Infrastructure.Security;
+using VioPay.Api.Payments;
 using VioPay.Api.Pos;
 using VioPay.Crypto;
 
@@ -121,7 +122,7 @@ public static class KeysApi
     }
 
     private static async Task<Ok<MskEnvelope>> Activate(HttpContext http, VioPayDbContext db, PosEnvelopes envelopes,
-        TimeProvider time, CancellationToken cancellationToken)
+        TerminalDirectory terminals, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
         var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, time.GetUtcNow(), cancellationToken);
@@ -179,6 +180,8 @@ public static class KeysApi
             }
 
             await transaction.CommitAsync(cancellationToken);
+            // The old set stops signing charges on every instance now, not when a cached copy would lapse.
+            await terminals.InvalidateAsync(device.Id);
         }
 
         var response = new ActivateResponse("activated", PosTime.Format(device.ActivatedAt ?? now));

@@ -18,6 +18,14 @@ public sealed class PaymentOptions
     /// </summary>
     public string? Processor { get; set; }
 
+    /// <summary>
+    /// How long an instance keeps a terminal and its active key set in memory (<see cref="TerminalDirectory"/>); every
+    /// change to them is heard at once through Redis, so this only bounds an entry's life. 0 reads every request from
+    /// the database.
+    /// </summary>
+    [Range(0, 3600)]
+    public int TerminalCacheSeconds { get; set; } = 30;
+
     /// <summary>How long an Idempotency-Key and its first answer are kept; PROTOCOL §8 asks for at least 24 h.</summary>
     [Range(24, 24 * 365)]
     public int IdempotencyRetentionHours { get; set; } = 24;

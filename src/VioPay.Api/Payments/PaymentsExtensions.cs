@@ -30,6 +30,8 @@ public static class PaymentsExtensions
         services.AddScoped<RefundOperations>();
         services.AddScoped<BatchOperations>();
         services.AddSingleton<ChargeStore>();
+        services.AddSingleton<TerminalDirectory>();
+        services.AddHostedService(sp => sp.GetRequiredService<TerminalDirectory>());
         services.AddScoped<ReversalOutbox>();
         services.AddSingleton<PaymentsMaintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<PaymentsMaintenance>());

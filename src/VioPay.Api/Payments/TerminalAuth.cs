@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.EntityFrameworkCore;
 using VioPay.Api.Devices;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
@@ -30,15 +29,6 @@ public sealed class TerminalAuthFilter : IEndpointFilter
 {
     private const string BadSignature = "Invalid signature";
 
-    // Compiled once: the busiest query of the service skips EF's per-call expression work.
-    private static readonly Func<VioPayDbContext, string, Task<PosTerminalContext?>> FindTerminal = EF.CompileAsyncQuery(
-        (VioPayDbContext db, string terminalId) => (
-                from d in db.Devices.AsNoTracking()
-                join k in db.KeySets.AsNoTracking() on d.Id equals k.DeviceId
-                where d.TerminalId == terminalId && k.Status == KeySetStatus.Active
-                select new PosTerminalContext(d, k))
-            .FirstOrDefault());
-
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
@@ -64,8 +54,7 @@ public sealed class TerminalAuthFilter : IEndpointFilter
 
         var terminalId = headers[PosHeaderNames.TerminalId].ToString();
         var keyId = headers[PosHeaderNames.KeyId].ToString();
-        var db = services.GetRequiredService<VioPayDbContext>();
-        var found = await FindTerminal(db, terminalId);
+        var found = await services.GetRequiredService<TerminalDirectory>().FindAsync(services, terminalId);
 
         // An unknown terminal and a key id that is not the active MAC key answer alike (fine point 8), so the
         // answer does not tell which terminals exist.

@@ -24,8 +24,12 @@ public static class PersistenceExtensions
     }
 
     /// <summary>
-    /// Short timeouts so that a database that is down answers 503 quickly instead of holding
-    /// requests; callers can still override any of these in the connection string.
+    /// Short timeouts so that a database that is down answers 503 quickly instead of holding requests; statements
+    /// prepared automatically after their second use (PostgreSQL then plans the charge path's statements once per
+    /// connection, not once per call); and no session reset when a connection goes back to the pool (Npgsql's
+    /// <c>DISCARD ALL</c>, which also drops prepared statements): the service keeps no session state (no SET, no
+    /// session advisory lock, no temporary table, no LISTEN), and an open transaction is rolled back on return either
+    /// way. Callers can still override any of these in the connection string.
     /// </summary>
     private static string WithDefaults(string connectionString)
     {
@@ -44,6 +48,19 @@ public static class PersistenceExtensions
             !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
         {
             csb.MaxPoolSize = 64;
+        }
+
+        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase) &&
+            !connectionString.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            csb.MaxAutoPrepare = 64;
+            csb.AutoPrepareMinUsages = 2;
+        }
+
+        if (!connectionString.Contains("No Reset On Close", StringComparison.OrdinalIgnoreCase) &&
+            !connectionString.Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
+        {
+            csb.NoResetOnClose = true;
         }
 
         return csb.ConnectionString;

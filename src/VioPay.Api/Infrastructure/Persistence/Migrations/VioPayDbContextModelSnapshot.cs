@@ -692,9 +692,6 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.HasIndex("MerchantId", "CreatedAt")
                         .HasDatabaseName("ix_charges_merchant_id_created_at");
 
-                    b.HasIndex("Status", "CreatedAt")
-                        .HasDatabaseName("ix_charges_status_created_at");
-
                     b.HasIndex("TerminalId", "CreatedAt")
                         .HasDatabaseName("ix_charges_terminal_id_created_at");
 
@@ -705,6 +702,10 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.HasIndex(new[] { "TerminalId" }, "ix_charges_open_batch")
                         .HasDatabaseName("ix_charges_open_batch")
                         .HasFilter("batch_id IS NULL AND status IN ('approved', 'cancelled')");
+
+                    b.HasIndex(new[] { "CreatedAt" }, "ix_charges_pending")
+                        .HasDatabaseName("ix_charges_pending")
+                        .HasFilter("status = 'pending'");
 
                     b.ToTable("charges", null, t =>
                         {
@@ -776,6 +777,8 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         {
                             t.HasCheckConstraint("ck_idempotency_state", "state IN ('in_flight', 'completed', 'reversal_recorded')");
                         });
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
                 });
 
             modelBuilder.Entity("VioPay.Api.Payments.Refund", b =>

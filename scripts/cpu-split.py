@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""CPU seconds by process over the traffic phase of a load run, and the statements PostgreSQL spent them on.
+
+Used by scripts/bench. It watches the load generator's output for the end of the activation step (traffic
+starts) and the traffic step (traffic ended), reads /proc at both moments and prints, per process group,
+the CPU seconds used in between and per operation. A group is a process, every descendant of it, and the
+children it has already reaped (a PostgreSQL backend that exits is counted through the postmaster), so
+the whole machine is accounted for, not one backend. With --psql it resets pg_stat_statements when
+traffic starts and prints the top statements when it ends.
+
+usage: cpu-split.py --log FILE --group NAME=PID [--group NAME=PID ...] [--psql "psql args"] [--out FILE]
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
+START = re.compile(r"^\s*\d+\.\s+Activation\b")
+END = re.compile(r"^\s*\d+\.\s+Traffic\b")
+OPERATIONS = re.compile(r"operations\s*[:=]?\s*([0-9][0-9,]*)")
+
+
+def processes():
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        # after the command: state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based in proc(5)
+        ppid = int(fields[1])
+        own = int(fields[11]) + int(fields[12])
+        reaped = int(fields[13]) + int(fields[14])
+        table[int(entry)] = (ppid, own, reaped)
+    return table
+
+
+def group_seconds(table, root):
+    if root not in table:
+        return None
+    children = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        _, own, reaped = table[pid]
+        total += own + reaped
+        stack.extend(children.get(pid, []))
+    return total / TICKS
+
+
+def snapshot(groups):
+    table = processes()
+    return {name: group_seconds(table, pid) for name, pid in groups}
+
+
+def wait_for(path, pattern, timeout):
+    deadline = time.time() + timeout
+    offset, lines = 0, []
+    while time.time() < deadline:
+        try:
+            with open(path, errors="replace") as f:
+                f.seek(offset)
+                chunk = f.read()
+                offset = f.tell()
+        except OSError:
+            chunk = ""
+        for line in chunk.splitlines():
+            lines.append(line)
+            if pattern.search(line):
+                return lines
+        time.sleep(0.05)
+    return None
+
+
+def psql(args, sql):
+    result = subprocess.run(shlex.split(args) + ["-X", "-q", "-A", "-F", "\t", "-t", "-c", sql],
+                            capture_output=True, text=True)
+    return result.stdout if result.returncode == 0 else None
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--log", required=True)
+    parser.add_argument("--group", action="append", default=[])
+    parser.add_argument("--psql")
+    parser.add_argument("--out")
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args()
+    groups = [(g.split("=", 1)[0], int(g.split("=", 1)[1])) for g in args.group]
+    out = open(args.out, "w") if args.out else sys.stdout
+
+    if wait_for(args.log, START, args.timeout) is None:
+        print("cpu-split: the traffic never started", file=out)
+        return 1
+    if args.psql:
+        psql(args.psql, "SELECT pg_stat_statements_reset()")
+    before, started = snapshot(groups), time.time()
+    tail = wait_for(args.log, END, args.timeout)
+    after, elapsed = snapshot(groups), time.time() - started
+    if tail is None:
+        print("cpu-split: the traffic never ended", file=out)
+        return 1
+    statements = None
+    if args.psql:
+        statements = psql(args.psql, """
+            SELECT calls, round(total_exec_time::numeric, 0), round(total_plan_time::numeric, 0),
+                   round(((total_exec_time + total_plan_time) / greatest(calls, 1))::numeric, 3),
+                   regexp_replace(left(query, 110), '\\s+', ' ', 'g')
+            FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12""")
+
+    operations = None
+    for line in tail:
+        match = OPERATIONS.search(line)
+        if match:
+            operations = int(match.group(1).replace(",", ""))
+            break
+    # The traffic step prints its facts on the lines after its title.
+    rest = wait_for(args.log, re.compile(r"operations"), 5) if operations is None else None
+    if rest:
+        for line in rest:
+            match = OPERATIONS.search(line)
+            if match:
+                operations = int(match.group(1).replace(",", ""))
+
+    print(f"CPU seconds by process over the traffic phase ({elapsed:.1f} s wall, "
+          f"{os.cpu_count()} cores, {operations or '?'} operations):", file=out)
+    print(f"  {'process':<16}{'CPU s':>9}{'cores':>8}{'ms/op':>9}", file=out)
+    total = 0.0
+    for name, _ in groups:
+        if before.get(name) is None or after.get(name) is None:
+            print(f"  {name:<16}{'gone':>9}", file=out)
+            continue
+        used = after[name] - before[name]
+        total += used
+        per_op = f"{1000 * used / operations:.2f}" if operations else "?"
+        print(f"  {name:<16}{used:>9.1f}{used / elapsed:>8.2f}{per_op:>9}", file=out)
+    per_op = f"{1000 * total / operations:.2f}" if operations else "?"
+    print(f"  {'all':<16}{total:>9.1f}{total / elapsed:>8.2f}{per_op:>9}", file=out)
+    if statements:
+        print("\npg_stat_statements over the traffic phase (top 12 by exec + plan time):", file=out)
+        print(f"  {'calls':>8}{'exec ms':>10}{'plan ms':>10}{'ms/call':>9}  statement", file=out)
+        for row in statements.strip().splitlines():
+            calls, exec_ms, plan_ms, per_call, query = row.split("\t", 4)
+            print(f"  {calls:>8}{exec_ms:>10}{plan_ms:>10}{per_call:>9}  {query}", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
