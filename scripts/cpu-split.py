@@ -9,6 +9,7 @@ the whole machine is accounted for, not one backend. With --psql it resets pg_st
 traffic starts and prints the top statements when it ends.
 
 usage: cpu-split.py --log FILE --group NAME=PID [--group NAME=PID ...] [--psql "psql args"] [--out FILE]
+                    [--start-step Activation|Warm-up]
 """
 import argparse
 import os
@@ -19,7 +20,7 @@ import sys
 import time
 
 TICKS = os.sysconf("SC_CLK_TCK")
-START = re.compile(r"^\s*\d+\.\s+Activation\b")
+STEP = r"^\s*\d+\.\s+{}\b"
 END = re.compile(r"^\s*\d+\.\s+Traffic\b")
 OPERATIONS = re.compile(r"operations\s*[:=]?\s*([0-9][0-9,]*)")
 
@@ -63,23 +64,32 @@ def snapshot(groups):
     return {name: group_seconds(table, pid) for name, pid in groups}
 
 
-def wait_for(path, pattern, timeout):
-    deadline = time.time() + timeout
-    offset, lines = 0, []
-    while time.time() < deadline:
-        try:
-            with open(path, errors="replace") as f:
-                f.seek(offset)
-                chunk = f.read()
-                offset = f.tell()
-        except OSError:
-            chunk = ""
-        for line in chunk.splitlines():
-            lines.append(line)
-            if pattern.search(line):
-                return lines
-        time.sleep(0.05)
-    return None
+class Follower:
+    """Reads a growing file line by line, remembering where it stopped."""
+
+    def __init__(self, path):
+        self.path, self.offset, self.partial = path, 0, ""
+
+    def until(self, pattern, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                with open(self.path, errors="replace") as f:
+                    f.seek(self.offset)
+                    chunk = f.read()
+                    self.offset = f.tell()
+            except OSError:
+                chunk = ""
+            lines = (self.partial + chunk).split("\n")
+            self.partial = lines.pop()
+            for index, line in enumerate(lines):
+                match = pattern.search(line)
+                if match:
+                    # Whatever came after the match is read again next time.
+                    self.partial = "\n".join(lines[index + 1:] + [self.partial])
+                    return match
+            time.sleep(0.05)
+        return None
 
 
 def psql(args, sql):
@@ -95,19 +105,21 @@ def main():
     parser.add_argument("--psql")
     parser.add_argument("--out")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--start-step", default="Activation", help="the step after which the measured traffic starts")
     args = parser.parse_args()
     groups = [(g.split("=", 1)[0], int(g.split("=", 1)[1])) for g in args.group]
     out = open(args.out, "w") if args.out else sys.stdout
 
-    if wait_for(args.log, START, args.timeout) is None:
+    log = Follower(args.log)
+    if log.until(re.compile(STEP.format(re.escape(args.start_step))), args.timeout) is None:
         print("cpu-split: the traffic never started", file=out)
         return 1
     if args.psql:
         psql(args.psql, "SELECT pg_stat_statements_reset()")
     before, started = snapshot(groups), time.time()
-    tail = wait_for(args.log, END, args.timeout)
+    ended = log.until(END, args.timeout)
     after, elapsed = snapshot(groups), time.time() - started
-    if tail is None:
+    if ended is None:
         print("cpu-split: the traffic never ended", file=out)
         return 1
     statements = None
@@ -118,19 +130,9 @@ def main():
                    regexp_replace(left(query, 110), '\\s+', ' ', 'g')
             FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12""")
 
-    operations = None
-    for line in tail:
-        match = OPERATIONS.search(line)
-        if match:
-            operations = int(match.group(1).replace(",", ""))
-            break
-    # The traffic step prints its facts on the lines after its title.
-    rest = wait_for(args.log, re.compile(r"operations"), 5) if operations is None else None
-    if rest:
-        for line in rest:
-            match = OPERATIONS.search(line)
-            if match:
-                operations = int(match.group(1).replace(",", ""))
+    # The traffic step prints its facts on the lines after its title, the operation count first.
+    counted = log.until(OPERATIONS, 10)
+    operations = int(counted.group(1).replace(",", "")) if counted else None
 
     print(f"CPU seconds by process over the traffic phase ({elapsed:.1f} s wall, "
           f"{os.cpu_count()} cores, {operations or '?'} operations):", file=out)

@@ -17,6 +17,11 @@ internal sealed class LoadCommand(CliContext cli)
 
     private readonly Option<int> _terminals = new("--terminals") { Description = "Terminals to activate and charge from.", DefaultValueFactory = _ => 32 };
     private readonly Option<int> _duration = new("--duration") { Description = "Seconds of charge traffic.", DefaultValueFactory = _ => 60 };
+    private readonly Option<int> _warmup = new("--warmup")
+    {
+        Description = "Seconds of the same traffic before the measured --duration (JIT, pools and caches warm up); reconciled, not measured.",
+        DefaultValueFactory = _ => 0,
+    };
     private readonly Option<int> _concurrency = new("--concurrency") { Description = "Concurrent requests in flight (default: one per terminal)." };
     private readonly Option<string?> _postgres = new("--postgres")
     {
@@ -33,10 +38,31 @@ internal sealed class LoadCommand(CliContext cli)
         command.Options.Add(_terminals);
         command.Options.Add(_duration);
         command.Options.Add(_concurrency);
+        command.Options.Add(_warmup);
         command.Options.Add(_postgres);
         cli.AddCredentials(command);
         command.SetAction((result, ct) => cli.Guarded(result, output => RunAsync(result, output, ct)));
         return command;
+    }
+
+    /// <summary>Charges, declines, refunds and cancels from <paramref name="concurrency"/> workers for <paramref name="duration"/>.</summary>
+    private async Task<TimeSpan> TrafficAsync(PosTerminal[] terminals, int concurrency, TimeSpan duration, ConcurrentBag<Operation> log,
+        List<string>[] open, ConcurrentDictionary<string, SeenCharge> seen, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            var terminal = terminals[w % terminals.Length];
+            var random = new Random(unchecked(w * 7919 + Environment.TickCount));
+            while (deadline.Elapsed < duration && !ct.IsCancellationRequested)
+            {
+                var roll = random.NextDouble();
+                var kind = roll < 0.90 || open[w].Count == 0 ? "charge" : roll < 0.95 ? "decline" : roll < 0.975 ? "refund" : "cancel";
+                log.Add(await OneAsync(terminal, kind, random, open[w], seen, ct));
+            }
+        }, ct)).ToArray();
+        await Task.WhenAll(workers);
+        return deadline.Elapsed;
     }
 
     private async Task RunAsync(ParseResult result, CliOutput output, CancellationToken ct)
@@ -66,23 +92,18 @@ internal sealed class LoadCommand(CliContext cli)
         output.Step(new("Activation", [("terminals", $"{terminalCount}"), ("seconds", $"{activation.Elapsed.TotalSeconds:F2}"),
             ("devices_per_second", $"{activationRate:F1}")]));
 
-        var log = new ConcurrentBag<Operation>();
         var seen = new ConcurrentDictionary<string, SeenCharge>();
-        var deadline = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        var open = Enumerable.Range(0, concurrency).Select(_ => new List<string>()).ToArray();
+        var warmup = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(_warmup)));
+        var warm = new ConcurrentBag<Operation>();
+        if (warmup > TimeSpan.Zero)
         {
-            var terminal = terminals[w % terminalCount];
-            var random = new Random(unchecked(w * 7919 + Environment.TickCount));
-            var open = new List<string>();
-            while (deadline.Elapsed < duration && !ct.IsCancellationRequested)
-            {
-                var roll = random.NextDouble();
-                var kind = roll < 0.90 || open.Count == 0 ? "charge" : roll < 0.95 ? "decline" : roll < 0.975 ? "refund" : "cancel";
-                log.Add(await OneAsync(terminal, kind, random, open, seen, ct));
-            }
-        }, ct)).ToArray();
-        await Task.WhenAll(workers);
-        var elapsed = deadline.Elapsed;
+            await TrafficAsync(terminals, concurrency, warmup, warm, open, seen, ct);
+            output.Step(new("Warm-up", [("seconds", $"{warmup.TotalSeconds:F0}"), ("operations", $"{warm.Count}")]));
+        }
+
+        var log = new ConcurrentBag<Operation>();
+        var elapsed = await TrafficAsync(terminals, concurrency, duration, log, open, seen, ct);
 
         var ops = log.ToList();
         var charges = ops.Count(o => o.Kind is "charge" or "decline" && o.Error is null);
@@ -123,7 +144,7 @@ internal sealed class LoadCommand(CliContext cli)
         }
 
         var lost = seen.Values.Where(s => !stored.TryGetValue(s.ChargeId, out var row) || !Matches(s, row)).Select(s => s.ChargeId).ToList();
-        var attempted = ops.Count(o => o.Kind is "charge" or "decline");
+        var attempted = ops.Concat(warm).Count(o => o.Kind is "charge" or "decline");
         report.Reconciliation = new Reconciliation(seen.Count, storedCount, lost.Count, Math.Max(0, storedCount - attempted),
             stored.Keys.Count(id => !seen.ContainsKey(id)));
         output.Step(new("Reconciliation", [("answered_charges", $"{seen.Count}"), ("stored_charges", $"{storedCount}"),
