@@ -6,15 +6,16 @@ namespace VioPay.Api.Infrastructure.OpenApi;
 
 public static class OpenApiExtensions
 {
-    public const string DocumentPath = "/openapi/v1.json";
-    public const string ReferencePath = "/docs";
+    /// <summary>The document's route, /openapi/v1.json (the framework's default, spelled out because the reference reads it).</summary>
+    private const string DocumentRoute = "/openapi/{documentName}.json";
+    private const string ReferencePath = "/docs";
 
     /// <summary>What each tag groups, for the reference's sidebar (every tag an endpoint uses needs one).</summary>
     private static readonly Dictionary<string, string> TagDescriptions = new()
     {
         ["Health"] = "Liveness and readiness probes for load balancers and orchestrators. No credential.",
         ["Sessions"] = "Bearer tokens for merchant API clients and the session context every backoffice route needs (docs/INTEGRATION.md, step 0).",
-        ["POS activation"] = "Steps 1-11 of a terminal's life before its first payment: bootstrap, pairing code, claim, attest, keys, " +
+        ["POS activation"] = "Steps 1-8 of a terminal's life before its first payment: bootstrap, pairing code, claim, attest, keys, " +
             "config, terminal parameters, activate (docs/PROTOCOL.md §4-§7).",
         ["POS payments"] = "The charge family: HMAC-signed requests with MSK-encrypted bodies both ways. Charges, pre-authorizations, " +
             "increments, captures, refunds, cancels, recovery by Idempotency-Key and the day close (docs/PROTOCOL.md §8, §11).",
@@ -110,16 +111,19 @@ public static class OpenApiExtensions
     /// <summary>
     /// The OpenAPI document and the interactive reference on it. Both are public in every environment: they describe the
     /// contract, not any data, and terminal vendors read them first. Scalar serves its script from the package itself,
-    /// so the page needs no CDN; the default web fonts (a CDN) and telemetry are off.
+    /// so the page needs no CDN; the default web fonts (a CDN), telemetry and the AI chat (which would send the document to
+    /// Scalar's service) are off.
     /// </summary>
     public static WebApplication MapApiDocumentation(this WebApplication app)
     {
-        app.MapOpenApi(DocumentPath.Replace("v1", "{documentName}", StringComparison.Ordinal));
+        app.MapOpenApi(DocumentRoute);
         app.MapScalarApiReference(ReferencePath, options => options
             .WithTitle("VioPay POS API reference")
-            .WithOpenApiRoutePattern(DocumentPath.Replace("v1", "{documentName}", StringComparison.Ordinal))
+            .WithOpenApiRoutePattern(DocumentRoute)
             .DisableDefaultFonts()
-            .DisableTelemetry());
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp());
         return app;
     }
 }
