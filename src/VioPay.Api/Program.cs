@@ -49,7 +49,7 @@ app.UseMiddleware<RequestBodyBufferingMiddleware>();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapOpenApi();
+app.MapApiDocumentation();
 app.MapHealthApi();
 app.MapSessionsApi();
 app.MapActivationApi();

@@ -142,6 +142,7 @@ public static class TerminalAuthExtensions
         where TBuilder : IEndpointConventionBuilder
     {
         builder.AddEndpointFilter(new TerminalAuthFilter());
+        builder.WithMetadata(Infrastructure.OpenApi.ApiSecurity.TerminalSignature);
         return builder;
     }
 

@@ -151,6 +151,7 @@ public static class PosEndpointExtensions
         where TBuilder : IEndpointConventionBuilder
     {
         builder.AddEndpointFilter(new PosAuthFilter(auth));
+        builder.WithMetadata(Infrastructure.OpenApi.ApiSecurityMetadata.Of(auth));
         return builder;
     }
 

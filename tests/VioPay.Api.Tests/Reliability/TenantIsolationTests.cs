@@ -53,6 +53,11 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             ["GET /health/live"] = () => Task.CompletedTask,
             ["GET /health/ready"] = () => Task.CompletedTask,
             ["GET /openapi/{documentName}.json"] = () => Task.CompletedTask,
+            // The API reference (Scalar): a page and its static scripts, the same for everyone.
+            ["GET /docs/{documentName?}"] = () => Task.CompletedTask,
+            ["GET /docs/scalar.js"] = () => Task.CompletedTask,
+            ["GET /docs/scalar.aspnetcore.js"] = () => Task.CompletedTask,
+            ["GET /docs/favicon.svg"] = () => Task.CompletedTask,
             ["POST /session/initiate"] = () => Task.CompletedTask,
 
             // Client credentials: B's client id with A's secret, and the reverse, are refused.

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.OpenApi;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Payments;
 
@@ -28,12 +29,13 @@ public static class HealthApi
 
         health.MapGet("/live", Live)
             .WithName("HealthLive")
-            .WithSummary("Liveness: the process answers. Calls no dependency.");
+            .WithSummary("Liveness: the process answers. Calls no dependency.")
+            .ProducesErrors(413);
 
         health.MapGet("/ready", Ready)
             .WithName("HealthReady")
             .WithSummary("Readiness: PostgreSQL and Redis both answer. 503 (code 5003) naming the failing ones otherwise. details.payment_processor names the acquirer; details.warning says when it is the simulator outside Development.")
-            .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable);
+            .ProducesErrors(413, 503);
         return app;
     }
 
