@@ -75,22 +75,7 @@ public sealed class MskCipher : IDisposable
     /// </summary>
     public EnvelopeResult<string> Decrypt(MskEnvelope? envelope)
     {
-        if (envelope is null)
-        {
-            return EnvelopeFailure.NotAnEnvelope;
-        }
-
-        if (envelope.Format != MskEnvelope.SingleFormat)
-        {
-            return EnvelopeFailure.WrongFormat;
-        }
-
-        if (envelope.ContentEncoding is not null)
-        {
-            return EnvelopeFailure.WrongContentEncoding;
-        }
-
-        var failure = Open(envelope.Mode, envelope.KeyKcv, envelope.Ciphertext, envelope.InitializationVector, out var rented, out var length);
+        var failure = OpenJson(envelope, out var rented, out var length);
         if (failure != EnvelopeFailure.None)
         {
             return failure;
@@ -101,6 +86,36 @@ public sealed class MskCipher : IDisposable
             var utf8 = rented.AsMemory(0, length);
             failure = MskEnvelopeReader.CheckStrictJson(utf8, requireUtf8: true);
             return failure == EnvelopeFailure.None ? Encoding.UTF8.GetString(utf8.Span) : failure;
+        }
+        finally
+        {
+            Release(rented, length);
+        }
+    }
+
+    /// <summary>
+    /// The same checks as <see cref="Decrypt"/>, but the answer is the parsed document itself, so a request's plaintext
+    /// is parsed once rather than checked, turned into a string and parsed again. The caller disposes it.
+    /// </summary>
+    public EnvelopeResult<JsonDocument> DecryptDocument(MskEnvelope? envelope)
+    {
+        var failure = OpenJson(envelope, out var rented, out var length);
+        if (failure != EnvelopeFailure.None)
+        {
+            return failure;
+        }
+
+        try
+        {
+            if (!Utf8.IsValid(rented.AsSpan(0, length)))
+            {
+                return EnvelopeFailure.PlaintextNotUtf8;
+            }
+
+            // The document keeps the memory it parses, so it gets its own copy rather than the pooled buffer.
+            return MskEnvelopeReader.TryParseStrict(rented.AsSpan(0, length).ToArray(), out var document)
+                ? document
+                : EnvelopeFailure.PlaintextNotJson;
         }
         finally
         {
@@ -138,6 +153,30 @@ public sealed class MskCipher : IDisposable
         {
             throw new ArgumentException("The MSK is an AES-256 key of 32 bytes.", nameof(msk));
         }
+    }
+
+    /// <summary>The checks of a JSON envelope's own fields, then <see cref="Open"/>.</summary>
+    private EnvelopeFailure OpenJson(MskEnvelope? envelope, out byte[] payload, out int payloadLength)
+    {
+        payload = [];
+        payloadLength = 0;
+        if (envelope is null)
+        {
+            return EnvelopeFailure.NotAnEnvelope;
+        }
+
+        if (envelope.Format != MskEnvelope.SingleFormat)
+        {
+            return EnvelopeFailure.WrongFormat;
+        }
+
+        // A gzip envelope carries compressed bytes, not JSON text; it belongs to ChunkedGzipEnvelope.
+        if (envelope.ContentEncoding is not null)
+        {
+            return EnvelopeFailure.WrongContentEncoding;
+        }
+
+        return Open(envelope.Mode, envelope.KeyKcv, envelope.Ciphertext, envelope.InitializationVector, out payload, out payloadLength);
     }
 
     private string SealHex(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> iv)

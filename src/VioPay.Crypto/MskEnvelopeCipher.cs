@@ -30,6 +30,14 @@ public static class MskEnvelopeCipher
         return cipher.Decrypt(envelope).ValueOrThrow();
     }
 
+    /// <summary>As <see cref="Decrypt"/>, but the plaintext comes back parsed, once; the caller disposes the document.</summary>
+    /// <exception cref="EnvelopeException">Whatever went wrong with the envelope.</exception>
+    public static JsonDocument DecryptDocument(ReadOnlySpan<byte> msk, MskEnvelope envelope)
+    {
+        using var cipher = new MskCipher(msk);
+        return cipher.DecryptDocument(envelope).ValueOrThrow();
+    }
+
     public static bool TryDecrypt(ReadOnlySpan<byte> msk, MskEnvelope? envelope, [NotNullWhen(true)] out string? json)
     {
         using var cipher = new MskCipher(msk);

@@ -77,18 +77,28 @@ public static class MskEnvelopeReader
             return EnvelopeFailure.PlaintextNotUtf8;
         }
 
+        // The document rents its token table from the pool and parses the caller's memory without copying it.
+        if (!TryParseStrict(utf8, out var document))
+        {
+            return EnvelopeFailure.PlaintextNotJson;
+        }
+
+        document.Dispose();
+        return EnvelopeFailure.None;
+    }
+
+    /// <summary>One strict JSON value over <paramref name="utf8"/>, which the document keeps using until it is disposed.</summary>
+    internal static bool TryParseStrict(ReadOnlyMemory<byte> utf8, [NotNullWhen(true)] out JsonDocument? document)
+    {
         try
         {
-            // The document rents its token table from the pool and parses the caller's memory without copying it.
-            using (JsonDocument.Parse(utf8, StrictJson))
-            {
-            }
-
-            return EnvelopeFailure.None;
+            document = JsonDocument.Parse(utf8, StrictJson);
+            return true;
         }
         catch (JsonException)
         {
-            return EnvelopeFailure.PlaintextNotJson;
+            document = null;
+            return false;
         }
     }
 

@@ -142,6 +142,19 @@ public sealed class MskCipherTests
         Assert.Equal(expected, result.Failure);
         var error = Assert.Throws<EnvelopeException>(result.ValueOrThrow);
         Assert.Equal(EnvelopeException.StandardMessage, error.Message);
+        Assert.Equal(expected, cipher.DecryptDocument(envelope).Failure);
+    }
+
+    [Fact]
+    public void TheKnownEnvelopeDecryptsToAParsedDocumentToo()
+    {
+        var envelope = new MskEnvelope { Ciphertext = KnownCiphertext, InitializationVector = "000102030405060708090A0B0C0D0E0F" };
+
+        using var document = MskEnvelopeCipher.DecryptDocument(Msk, envelope);
+
+        Assert.Equal("1500", document.RootElement.GetProperty("amount").GetProperty("value").GetString());
+        Assert.Equal("café ✓ 日本", document.RootElement.GetProperty("note").GetString());
+        Assert.Throws<EnvelopeException>(() => MskEnvelopeCipher.DecryptDocument(Msk, envelope with { KeyKcv = "000000" }));
     }
 
     [Fact]
