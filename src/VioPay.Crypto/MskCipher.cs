@@ -47,26 +47,27 @@ public sealed class MskCipher : IDisposable
     internal MskEnvelope Encrypt(string json, ReadOnlySpan<byte> iv)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var utf8 = ArrayPool<byte>.Shared.Rent(StrictUtf8.GetMaxByteCount(json.Length));
-        var length = 0;
+        var maxLength = StrictUtf8.GetMaxByteCount(json.Length);
+        var utf8 = ArrayPool<byte>.Shared.Rent(maxLength);
         try
         {
-            length = StrictUtf8.GetBytes(json, utf8);
+            var length = StrictUtf8.GetBytes(json, utf8);
             return new MskEnvelope { Ciphertext = SealHex(utf8.AsSpan(0, length), iv), InitializationVector = Convert.ToHexString(iv), KeyKcv = Kcv };
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(utf8.AsSpan(0, length));
+            // All of it: a lone surrogate stops GetBytes half-way, after it has written part of the plaintext.
+            CryptographicOperations.ZeroMemory(utf8.AsSpan(0, maxLength));
             ArrayPool<byte>.Shared.Return(utf8);
         }
     }
 
     /// <summary>Encrypts ascii(HEX(<paramref name="payload"/>)) under a fresh IV; both as uppercase hex.</summary>
-    public (string Ciphertext, string InitializationVector) Seal(ReadOnlySpan<byte> payload)
+    public SealedPiece Seal(ReadOnlySpan<byte> payload)
     {
         Span<byte> iv = stackalloc byte[IvLength];
         RandomNumberGenerator.Fill(iv);
-        return (SealHex(payload, iv), Convert.ToHexString(iv));
+        return new SealedPiece(SealHex(payload, iv), Convert.ToHexString(iv));
     }
 
     /// <summary>
