@@ -43,7 +43,7 @@ public sealed class PosEnvelopes(LocalMasterKey lmk)
                 throw new EnvelopeException();
             }
 
-            return JsonDocument.Parse(MskEnvelopeCipher.Decrypt(msk, envelope));
+            return MskEnvelopeCipher.DecryptDocument(msk, envelope);
         }
         catch (Exception e) when (e is EnvelopeException or JsonException)
         {
