@@ -53,6 +53,8 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             ["GET /health/live"] = () => Task.CompletedTask,
             ["GET /health/ready"] = () => Task.CompletedTask,
             ["GET /openapi/{documentName}.json"] = () => Task.CompletedTask,
+            // Counts by status, brand and reason; no id is ever a label (MetricsTests, DevelopmentInstanceTests).
+            ["GET /metrics"] = () => Task.CompletedTask,
             ["POST /session/initiate"] = () => Task.CompletedTask,
 
             // Client credentials: B's client id with A's secret, and the reverse, are refused.

@@ -86,7 +86,9 @@ public static class TelemetryExtensions
             });
         }
 
-        app.MapPrometheusScrapingEndpoint(MetricsPath).ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint(MetricsPath)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+            .ExcludeFromDescription();
         return app;
     }
 
