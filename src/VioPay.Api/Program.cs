@@ -7,6 +7,7 @@ using VioPay.Api.Infrastructure.OpenApi;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Infrastructure.Redis;
 using VioPay.Api.Infrastructure.Security;
+using VioPay.Api.Infrastructure.Telemetry;
 using VioPay.Api.Keys;
 using VioPay.Api.Payments;
 using VioPay.Api.Pos;
@@ -17,6 +18,7 @@ var cli = AdminCli.TryParse(args);
 var builder = WebApplication.CreateBuilder(cli is null ? args : []);
 
 builder.AddLogging();
+builder.AddTelemetry();
 builder.AddVioPayOptions();
 builder.AddKestrelLimits();
 builder.AddForwardedHeaders();
@@ -51,6 +53,7 @@ app.UseAuthorization();
 
 app.MapApiDocumentation();
 app.MapHealthApi();
+app.MapMetrics();
 app.MapSessionsApi();
 app.MapActivationApi();
 app.MapAttestApi();

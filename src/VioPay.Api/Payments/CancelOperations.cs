@@ -54,6 +54,7 @@ public sealed class CancelOperations(VioPayDbContext db, IdempotencyKeys keys, R
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var record = await db.IdempotencyRecords
                 .FromSql($"SELECT * FROM idempotency_records WHERE terminal_id = {terminal.TerminalId} AND key = {key} FOR UPDATE")
+                .OrderBy(r => r.Key)
                 .FirstOrDefaultAsync(cancellationToken);
             if (record is null)
             {
@@ -150,6 +151,7 @@ public sealed class CancelOperations(VioPayDbContext db, IdempotencyKeys keys, R
     private async Task<Charge> LockChargeAsync(string terminalId, string chargeId, CancellationToken cancellationToken) =>
         await db.Charges
             .FromSql($"SELECT c.*, c.xmin FROM charges c WHERE c.id = {chargeId} AND c.terminal_id = {terminalId} FOR UPDATE")
+            .OrderBy(c => c.Id)
             .FirstOrDefaultAsync(cancellationToken)
         ?? throw ChargeOperations.ChargeNotFound();
 

@@ -22,6 +22,7 @@ public sealed class ChargeOperations(
     ReversalOutbox reversals,
     Microsoft.Extensions.Options.IOptions<PaymentOptions> options,
     TimeProvider time,
+    Infrastructure.Telemetry.VioPayMetrics metrics,
     ILogger<ChargeOperations> logger)
 {
     public const string ChargeRoute = "POST /pos/charge";
@@ -80,6 +81,7 @@ public sealed class ChargeOperations(
 
         if (expired)
         {
+            metrics.ChargeCompleted(charge);
             return new PosAnswer(Serialize(ChargeView.Of(charge)), false);
         }
 
@@ -127,6 +129,7 @@ public sealed class ChargeOperations(
             return new PosAnswer(Serialize(ChargeView.Of(swept)), false);
         }
 
+        metrics.ChargeCompleted(charge);
         if (reversal)
         {
             await reversals.TryNowAsync(charge.Id);

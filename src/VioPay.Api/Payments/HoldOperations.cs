@@ -85,7 +85,7 @@ public sealed class HoldOperations(
         var charge = await db.Charges.FromSql($"""
             SELECT c.*, c.xmin FROM charges c WHERE c.pending_operation IS NOT NULL AND c.pending_since < {cutoff}
             ORDER BY c.pending_since LIMIT 1 FOR UPDATE SKIP LOCKED
-            """).FirstOrDefaultAsync(cancellationToken);
+            """).OrderBy(c => c.PendingSince).FirstOrDefaultAsync(cancellationToken);
         if (charge is null)
         {
             return false;
@@ -241,6 +241,7 @@ public sealed class HoldOperations(
     private async Task<Charge> LockAsync(string terminalId, string chargeId, CancellationToken cancellationToken) =>
         await db.Charges
             .FromSql($"SELECT c.*, c.xmin FROM charges c WHERE c.id = {chargeId} AND c.terminal_id = {terminalId} FOR UPDATE")
+            .OrderBy(c => c.Id)
             .FirstOrDefaultAsync(cancellationToken)
         ?? throw ChargeOperations.ChargeNotFound();
 }

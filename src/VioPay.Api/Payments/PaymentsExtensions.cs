@@ -21,7 +21,8 @@ public static class PaymentsExtensions
 
         services.AddSingleton<AcquirerSimulator>();
         // Only the simulator exists today; a real acquirer is one more case here, chosen by the same setting.
-        services.AddSingleton<IPaymentProcessor>(sp => sp.GetRequiredService<AcquirerSimulator>());
+        services.AddSingleton<IPaymentProcessor>(sp => new MeteredPaymentProcessor(sp.GetRequiredService<AcquirerSimulator>(),
+            PaymentOptions.Simulator.ToLowerInvariant(), sp.GetRequiredService<Infrastructure.Telemetry.VioPayMetrics>()));
         services.AddSingleton<CardFingerprints>();
         services.AddScoped<IdempotencyKeys>();
         services.AddScoped<ChargeOperations>();

@@ -12,7 +12,7 @@ namespace VioPay.Api.Payments;
 /// <c>FOR UPDATE SKIP LOCKED</c>, so instances share the work without doing any of it twice.
 /// </summary>
 public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<PaymentOptions> options, TimeProvider time,
-    ILogger<PaymentsMaintenance> logger) : BackgroundService
+    Infrastructure.Telemetry.VioPayMetrics metrics, ILogger<PaymentsMaintenance> logger) : BackgroundService
 {
     public const string SweptDeclineCode = "processing_error";
 
@@ -31,11 +31,13 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
             }
             catch (Exception e) when (Infrastructure.Errors.ApiExceptionHandler.IsDependencyFailure(e))
             {
+                metrics.MaintenanceRoundFailed("skipped");
                 logger.LogWarning("Payments maintenance skipped a round: {Reason}", e.GetType().Name);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // A background service that throws stops the host; one bad round must not stop payments on this instance.
+                metrics.MaintenanceRoundFailed("failed");
                 logger.LogError(e, "Payments maintenance round failed; the next round runs as usual");
             }
         }
@@ -58,7 +60,9 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
         var reversed = await scope.ServiceProvider.GetRequiredService<ReversalOutbox>().SendDueAsync(null, 100, cancellationToken);
         var refunds = await ResolvePendingRefundsAsync(scope.ServiceProvider.GetRequiredService<RefundOperations>(), cancellationToken);
         var purged = await db.IdempotencyRecords.Where(r => r.ExpiresAt < time.GetUtcNow()).ExecuteDeleteAsync(cancellationToken);
-        return new MaintenanceRound(swept, reversed, purged, refunds, expired, resumed);
+        var round = new MaintenanceRound(swept, reversed, purged, refunds, expired, resumed);
+        metrics.MaintenanceRound(round);
+        return round;
     }
 
     /// <summary>Sends pending refunds that are due again (same refund id); answers how many got an answer.</summary>
@@ -136,6 +140,7 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
+        abandoned.ForEach(metrics.ChargeCompleted);
         return abandoned.Count;
     }
 }

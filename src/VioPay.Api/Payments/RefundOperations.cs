@@ -58,6 +58,7 @@ public sealed class RefundOperations(
             var charge = await (scope.MerchantId is { } merchantId
                     ? db.Charges.FromSql($"SELECT c.*, c.xmin FROM charges c WHERE c.id = {chargeId} AND c.merchant_id = {merchantId} FOR UPDATE")
                     : db.Charges.FromSql($"SELECT c.*, c.xmin FROM charges c WHERE c.id = {chargeId} AND c.terminal_id = {scope.TerminalId} FOR UPDATE"))
+                .OrderBy(c => c.Id)
                 .FirstOrDefaultAsync(cancellationToken)
                 ?? throw ChargeOperations.ChargeNotFound();
             refund = Reserve(charge, input, idempotencyKey, now);

@@ -52,7 +52,7 @@ public sealed class ReversalOutbox(VioPayDbContext db, IPaymentProcessor process
                     SELECT * FROM acquirer_reversals WHERE acknowledged_at IS NULL AND next_attempt_at <= {now} AND charge_id = {chargeId}
                     FOR UPDATE SKIP LOCKED
                     """);
-            var due = await query.FirstOrDefaultAsync(cancellationToken);
+            var due = await query.OrderBy(r => r.NextAttemptAt).FirstOrDefaultAsync(cancellationToken);
             if (due is null)
             {
                 break;

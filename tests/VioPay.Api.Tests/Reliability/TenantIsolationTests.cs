@@ -58,6 +58,8 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             ["GET /docs/scalar.js"] = () => Task.CompletedTask,
             ["GET /docs/scalar.aspnetcore.js"] = () => Task.CompletedTask,
             ["GET /docs/favicon.svg"] = () => Task.CompletedTask,
+            // Counts by status, brand and reason; no id is ever a label (MetricsTests, DevelopmentInstanceTests).
+            ["GET /metrics"] = () => Task.CompletedTask,
             ["POST /session/initiate"] = () => Task.CompletedTask,
 
             // Client credentials: B's client id with A's secret, and the reverse, are refused.

@@ -33,6 +33,12 @@ public static class ErrorWriter
             return;
         }
 
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            // Every 401 is written here (thrown, the JWT challenge, a bare status), so this is where it is counted.
+            context.RequestServices.GetService<Telemetry.VioPayMetrics>()?.AuthFailed(Telemetry.AuthFailureReasons.Of(message, details));
+        }
+
         response.Clear();
         response.StatusCode = status;
         response.ContentType = "application/json";

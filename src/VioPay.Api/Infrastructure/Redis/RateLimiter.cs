@@ -1,13 +1,15 @@
 using StackExchange.Redis;
 using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.Telemetry;
 
 namespace VioPay.Api.Infrastructure.Redis;
 
 /// <summary>
 /// Fixed-window counters in Redis, so every API instance counts against the same limit.
-/// A limit that is reached answers 429 <c>4029</c> with <c>Retry-After</c> = the window's remaining seconds.
+/// A limit that is reached answers 429 <c>4029</c> with <c>Retry-After</c> = the window's remaining seconds, and counts
+/// in <c>viopay.rate_limited</c> under the limit's kind (<c>claim-ip</c>, <c>attest-failures</c>…).
 /// </summary>
-public sealed class RateLimiter(IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class RateLimiter(IConnectionMultiplexer redis, RedisKeys keys, VioPayMetrics metrics)
 {
     // INCR then set the expiry only on the first hit, atomically, so a window cannot lose its TTL.
     private static readonly LuaScript HitScript = LuaScript.Prepare("""
@@ -48,6 +50,7 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, RedisKeys keys)
         var (count, ttl) = await IncrementAsync(kind, id, window);
         if (count > limit)
         {
+            metrics.RateLimited(kind);
             throw ApiException.TooManyRequests(Seconds(ttl));
         }
     }
@@ -64,6 +67,7 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, RedisKeys keys)
         if (count.HasValue && (long)count >= limit)
         {
             var ttl = await db.KeyTimeToLiveAsync(key);
+            metrics.RateLimited(kind);
             throw ApiException.TooManyRequests(Seconds((long)(ttl?.TotalMilliseconds ?? 1000)));
         }
     }
@@ -80,6 +84,7 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, RedisKeys keys)
             new { key, limit, windowMs = (long)window.TotalMilliseconds }))!;
         if ((long)result[0] == 0)
         {
+            metrics.RateLimited(kind);
             throw ApiException.TooManyRequests(Seconds((long)result[1]));
         }
 
