@@ -105,6 +105,7 @@ def main():
     parser.add_argument("--psql")
     parser.add_argument("--out")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--pgbench", action="store_true", help="also split the pgbench baseline that follows")
     parser.add_argument("--start-step", default="Activation", help="the step after which the measured traffic starts")
     args = parser.parse_args()
     groups = [(g.split("=", 1)[0], int(g.split("=", 1)[1])) for g in args.group]
@@ -134,6 +135,29 @@ def main():
     counted = log.until(OPERATIONS, 10)
     operations = int(counted.group(1).replace(",", "")) if counted else None
 
+    report_traffic(out, groups, before, after, elapsed, operations, statements)
+    if args.pgbench:
+        # The pgbench baseline follows the reconciliation: the same machine's cost of one durable single-row INSERT.
+        if log.until(re.compile(STEP.format("Reconciliation")), args.timeout) is None:
+            return 0
+        before, started = snapshot(groups), time.time()
+        ended = log.until(re.compile(STEP.format("pgbench")), args.timeout)
+        after, elapsed = snapshot(groups), time.time() - started
+        tps = log.until(re.compile(r"tps\s+([0-9.]+)"), 10)
+        if ended is None or tps is None:
+            return 0
+        transactions = float(tps.group(1)) * elapsed
+        print(f"\npgbench single-row INSERT over the same span ({elapsed:.1f} s, ~{transactions:.0f} transactions; "
+              f"pgbench runs under the load generator):", file=out)
+        print(f"  {'process':<16}{'CPU s':>9}{'cores':>8}{'ms/tx':>9}", file=out)
+        for name, _ in groups:
+            if before.get(name) is not None and after.get(name) is not None:
+                used = after[name] - before[name]
+                print(f"  {name:<16}{used:>9.1f}{used / elapsed:>8.2f}{1000 * used / transactions:>9.3f}", file=out)
+    return 0
+
+
+def report_traffic(out, groups, before, after, elapsed, operations, statements):
     print(f"CPU seconds by process over the traffic phase ({elapsed:.1f} s wall, "
           f"{os.cpu_count()} cores, {operations or '?'} operations):", file=out)
     print(f"  {'process':<16}{'CPU s':>9}{'cores':>8}{'ms/op':>9}", file=out)
@@ -154,7 +178,6 @@ def main():
         for row in statements.strip().splitlines():
             calls, exec_ms, plan_ms, per_call, query = row.split("\t", 4)
             print(f"  {calls:>8}{exec_ms:>10}{plan_ms:>10}{per_call:>9}  {query}", file=out)
-    return 0
 
 
 if __name__ == "__main__":
