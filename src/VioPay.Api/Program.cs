@@ -12,9 +12,15 @@ using VioPay.Api.Payments;
 using VioPay.Api.Pos;
 using VioPay.Api.Sessions;
 
-// `VioPay.Api <command> …` runs an admin command instead of serving (see README, "Admin CLI").
-var cli = AdminCli.TryParse(args);
-var builder = WebApplication.CreateBuilder(cli is null ? args : []);
+// `VioPay.Api <command> …` runs an admin command instead of serving (see README, "Admin CLI"); help, usage errors and
+// `healthcheck` need no host.
+var cli = AdminCli.Parse(args);
+if (await cli.RunWithoutHostAsync() is { } exitCode)
+{
+    return exitCode;
+}
+
+var builder = WebApplication.CreateBuilder(cli.Serves ? args : []);
 
 builder.AddLogging();
 builder.AddVioPayOptions();
@@ -32,12 +38,17 @@ builder.AddHealth();
 builder.AddApiDocumentation();
 
 var app = builder.Build();
-if (cli is not null)
+if (!cli.Serves)
 {
     return await cli.RunAsync(app);
 }
 
 app.LogLocalMasterKey();
+if (!await app.CheckLocalMasterKeyAsync())
+{
+    return 1;
+}
+
 app.LogPaymentProcessor();
 // First, so that everything after it (rate limits included) sees the client's address, not the proxy's.
 app.UseForwardedClientAddress();

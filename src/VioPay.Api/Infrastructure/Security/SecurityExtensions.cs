@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Npgsql;
+using VioPay.Api.Infrastructure.Persistence;
 
 namespace VioPay.Api.Infrastructure.Security;
 
@@ -25,6 +27,44 @@ public static class SecurityExtensions
     {
         app.Logger.LogInformation("Local master key loaded, KCV {LmkKcv}", app.Services.GetRequiredService<LocalMasterKey>().Kcv);
         return app;
+    }
+
+    /// <summary>
+    /// Start-up: refuses to serve with another LMK than the one the database's keys are under (see <see cref="LmkCheck"/>),
+    /// with one critical line naming both KCVs and no stack trace. A database that does not answer yet is waited for
+    /// (up to <paramref name="patience"/>), as an orchestrator may start the API and PostgreSQL together.
+    /// </summary>
+    public static async Task<bool> CheckLocalMasterKeyAsync(this WebApplication app, TimeSpan? patience = null)
+    {
+        var lmk = app.Services.GetRequiredService<LocalMasterKey>();
+        var deadline = DateTimeOffset.UtcNow + (patience ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+                var result = await LmkCheck.VerifyAsync(db, lmk, recordIfAbsent: true, app.Lifetime.ApplicationStopping);
+                if (!result.Ok)
+                {
+                    app.Logger.LogCritical("Refusing to start: {Reason} (configured LMK KCV {LmkKcv}, recorded KCV {RecordedLmkKcv})",
+                        result.Error, result.ConfiguredKcv, result.RecordedKcv ?? "none");
+                    return false;
+                }
+
+                return true;
+            }
+            catch (NpgsqlException e) when (e is not PostgresException && DateTimeOffset.UtcNow < deadline)
+            {
+                app.Logger.LogWarning("Waiting for PostgreSQL to check the LMK KCV: {Reason}", e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+            catch (NpgsqlException e)
+            {
+                app.Logger.LogCritical("Refusing to start: the LMK KCV could not be checked against the database: {Reason}", e.Message);
+                return false;
+            }
+        }
     }
 
     internal static byte[] LoadKey(IConfiguration configuration, IHostEnvironment environment)
@@ -61,7 +101,7 @@ public static class SecurityExtensions
         return fresh;
     }
 
-    private static byte[] Parse(string hex, string source)
+    internal static byte[] Parse(string hex, string source)
     {
         try
         {
