@@ -36,9 +36,9 @@ public sealed class AdminCli
             "(environment variables, appsettings) and exits: 0 with one JSON document on stdout, 1 with {\"error\":…}, " +
             "2 for a usage error.");
         foreach (var command in MigrateCommand.Build(this)
-            .Concat(TenantCommands.Build(this))
-            .Concat(ApiClientCommands.Build(this))
-            .Concat(LmkCommands.Build(this)))
+            .Concat(new TenantCommands().Build(this))
+            .Concat(new ApiClientCommands().Build(this))
+            .Concat(new LmkCommands().Build(this)))
         {
             _root.Subcommands.Add(command);
         }

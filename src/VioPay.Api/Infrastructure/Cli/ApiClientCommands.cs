@@ -9,13 +9,13 @@ using VioPay.Crypto;
 namespace VioPay.Api.Infrastructure.Cli;
 
 /// <summary>A merchant's machine-to-machine credentials: created, listed, revoked, their secret replaced.</summary>
-internal static class ApiClientCommands
+internal sealed class ApiClientCommands
 {
-    private static readonly Option<Guid> Merchant = new("--merchant") { Description = "The merchant's id (UUID).", Required = true };
-    private static readonly Option<Guid> MerchantFilter = new("--merchant") { Description = "Only this merchant's clients (UUID)." };
-    private static readonly Option<string> ClientId = new("--client-id") { Description = "The client id (mrc_…).", Required = true };
+    private readonly Option<Guid> Merchant = new("--merchant") { Description = "The merchant's id (UUID).", Required = true };
+    private readonly Option<Guid> MerchantFilter = new("--merchant") { Description = "Only this merchant's clients (UUID)." };
+    private readonly Option<string> ClientId = new("--client-id") { Description = "The client id (mrc_…).", Required = true };
 
-    public static IEnumerable<Command> Build(AdminCli cli) =>
+    public IEnumerable<Command> Build(AdminCli cli) =>
     [
         cli.Define("create-api-client", "Creates an API client for a merchant; answers client_id and client_secret (printed once).",
             CreateAsync, [Merchant]),
@@ -29,7 +29,7 @@ internal static class ApiClientCommands
             RotateSecretAsync, [ClientId]),
     ];
 
-    private static async Task<object> CreateAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> CreateAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         var hashing = services.GetRequiredService<SecretHashing>();
@@ -58,7 +58,7 @@ internal static class ApiClientCommands
         return new { client_id = clientId, client_secret = secret, merchant_id = merchantId };
     }
 
-    private static async Task<object> ListAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> ListAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         var query = db.ApiClients.AsNoTracking();
@@ -74,7 +74,7 @@ internal static class ApiClientCommands
         return new { api_clients = clients };
     }
 
-    private static async Task<object> RevokeAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> RevokeAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         var client = await FindAsync(db, parse.GetRequiredValue(ClientId));
@@ -89,7 +89,7 @@ internal static class ApiClientCommands
         return new { client_id = client.ClientId, merchant_id = client.MerchantId, revoked_at = client.RevokedAt };
     }
 
-    private static async Task<object> RotateSecretAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> RotateSecretAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         var client = await FindAsync(db, parse.GetRequiredValue(ClientId));

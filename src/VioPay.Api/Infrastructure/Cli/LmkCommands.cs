@@ -6,25 +6,25 @@ using VioPay.Api.Infrastructure.Security;
 namespace VioPay.Api.Infrastructure.Cli;
 
 /// <summary><c>check-lmk</c> and <c>rotate-lmk</c>: the LMK against the database's record, and the move to a new one.</summary>
-internal static class LmkCommands
+internal sealed class LmkCommands
 {
     // The new key is read from a file or an environment variable, never from the command line, which `ps` shows.
-    private static readonly Option<FileInfo> NewLmkFile = new("--new-lmk-file")
+    private readonly Option<FileInfo> NewLmkFile = new("--new-lmk-file")
     {
         Description = "A file holding the new LMK: 64 hex characters (an AES-256 key).",
     };
 
-    private static readonly Option<string> NewLmkEnv = new("--new-lmk-env")
+    private readonly Option<string> NewLmkEnv = new("--new-lmk-env")
     {
         Description = "The name of an environment variable holding the new LMK (64 hex characters).",
     };
 
-    private static readonly Option<bool> DryRun = new("--dry-run")
+    private readonly Option<bool> DryRun = new("--dry-run")
     {
         Description = "Counts the blocks that would be re-wrapped; changes nothing.",
     };
 
-    public static IEnumerable<Command> Build(AdminCli cli)
+    public IEnumerable<Command> Build(AdminCli cli)
     {
         var rotate = cli.Define("rotate-lmk",
             "Re-wraps every stored key block from the configured LMK (Security:LocalMasterKey) to a new one, in batches, then " +
@@ -49,7 +49,7 @@ internal static class LmkCommands
         ];
     }
 
-    private static async Task<object> CheckAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> CheckAsync(ParseResult parse, IServiceProvider services)
     {
         var result = await LmkCheck.VerifyAsync(services.GetRequiredService<VioPayDbContext>(),
             services.GetRequiredService<LocalMasterKey>(), recordIfAbsent: false, CancellationToken.None);
@@ -64,7 +64,7 @@ internal static class LmkCommands
         return result.Ok ? body : new AdminCli.Failed(body);
     }
 
-    private static async Task<object> RotateAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> RotateAsync(ParseResult parse, IServiceProvider services)
     {
         var key = ReadNewKey(parse);
         using var next = new LocalMasterKey(key);
@@ -82,7 +82,7 @@ internal static class LmkCommands
         };
     }
 
-    private static byte[] ReadNewKey(ParseResult parse)
+    private byte[] ReadNewKey(ParseResult parse)
     {
         if (parse.GetValue(NewLmkFile) is { } file)
         {

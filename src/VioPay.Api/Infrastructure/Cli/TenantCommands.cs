@@ -12,20 +12,20 @@ using VioPay.Crypto;
 namespace VioPay.Api.Infrastructure.Cli;
 
 /// <summary>Resellers, merchants, users and devices: the bootstrap of a fresh database (README, "Admin CLI").</summary>
-internal static class TenantCommands
+internal sealed class TenantCommands
 {
-    private static readonly Option<string> Name = new("--name") { Description = "Display name.", Required = true };
-    private static readonly Option<Guid> Reseller = new("--reseller") { Description = "The reseller's id (UUID)." };
-    private static readonly Option<Guid> Merchant = new("--merchant") { Description = "The merchant's id (UUID)." };
-    private static readonly Option<Guid> RequiredReseller = new("--reseller") { Description = "The reseller's id (UUID).", Required = true };
-    private static readonly Option<string> MerchantKey = new("--key") { Description = "The public merchant key (default: mk_ + 16 random characters)." };
-    private static readonly Option<string> Label = new("--label") { Description = "The device's label." };
-    private static readonly Option<string> Model = new("--model") { Description = "The device's model, e.g. PAX-A920." };
-    private static readonly Option<string> Subject = new("--subject") { Description = "The token subject (default: user: + 16 random hex)." };
-    private static readonly Option<string> Email = new("--email") { Description = "The user's e-mail address." };
-    private static readonly Option<Guid> User = new("--user") { Description = "The user's id (UUID).", Required = true };
+    private readonly Option<string> Name = new("--name") { Description = "Display name.", Required = true };
+    private readonly Option<Guid> Reseller = new("--reseller") { Description = "The reseller's id (UUID)." };
+    private readonly Option<Guid> Merchant = new("--merchant") { Description = "The merchant's id (UUID)." };
+    private readonly Option<Guid> RequiredReseller = new("--reseller") { Description = "The reseller's id (UUID).", Required = true };
+    private readonly Option<string> MerchantKey = new("--key") { Description = "The public merchant key (default: mk_ + 16 random characters)." };
+    private readonly Option<string> Label = new("--label") { Description = "The device's label." };
+    private readonly Option<string> Model = new("--model") { Description = "The device's model, e.g. PAX-A920." };
+    private readonly Option<string> Subject = new("--subject") { Description = "The token subject (default: user: + 16 random hex)." };
+    private readonly Option<string> Email = new("--email") { Description = "The user's e-mail address." };
+    private readonly Option<Guid> User = new("--user") { Description = "The user's id (UUID).", Required = true };
 
-    public static IEnumerable<Command> Build(AdminCli cli) =>
+    public IEnumerable<Command> Build(AdminCli cli) =>
     [
         cli.Define("create-reseller", "Creates a reseller; answers its reseller_id.", CreateResellerAsync, [Name]),
         cli.Define("create-merchant", "Creates a merchant under a reseller; answers its merchant_id and merchant_key.",
@@ -41,7 +41,7 @@ internal static class TenantCommands
     ];
 
     /// <summary>Exactly one of --merchant and --reseller: a usage error otherwise.</summary>
-    private static Command OneOf(Command command)
+    private Command OneOf(Command command)
     {
         command.Validators.Add(result =>
         {
@@ -54,7 +54,7 @@ internal static class TenantCommands
         return command;
     }
 
-    private static async Task<object> CreateResellerAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> CreateResellerAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         var reseller = new Reseller { Id = Guid.NewGuid(), Name = parse.GetRequiredValue(Name), CreatedAt = DateTimeOffset.UtcNow };
@@ -64,7 +64,7 @@ internal static class TenantCommands
         return new { reseller_id = reseller.Id, name = reseller.Name };
     }
 
-    private static async Task<object> CreateMerchantAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> CreateMerchantAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         var resellerId = parse.GetValue(RequiredReseller);
@@ -90,7 +90,7 @@ internal static class TenantCommands
         return new { merchant_id = merchant.Id, reseller_id = resellerId, merchant_key = merchant.MerchantKey, name };
     }
 
-    private static async Task<object> ListMerchantsAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> ListMerchantsAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         var query = db.Merchants.AsNoTracking();
@@ -106,7 +106,7 @@ internal static class TenantCommands
         return new { merchants };
     }
 
-    private static async Task<object> ProvisionDeviceAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> ProvisionDeviceAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         Guid resellerId;
@@ -130,7 +130,7 @@ internal static class TenantCommands
             parse.GetValue(Model), Actor.Admin, CancellationToken.None);
     }
 
-    private static async Task<object> CreateUserAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> CreateUserAsync(ParseResult parse, IServiceProvider services)
     {
         var db = services.GetRequiredService<VioPayDbContext>();
         Guid? merchantId = parse.GetResult(Merchant) is { Implicit: false } ? parse.GetValue(Merchant) : null;
@@ -160,7 +160,7 @@ internal static class TenantCommands
         return new { user_id = user.Id, subject = user.Subject, merchant_id = merchantId, reseller_id = resellerId };
     }
 
-    private static async Task<object> MintUserTokenAsync(ParseResult parse, IServiceProvider services)
+    private async Task<object> MintUserTokenAsync(ParseResult parse, IServiceProvider services)
     {
         if (services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode != AuthMode.Local)
         {

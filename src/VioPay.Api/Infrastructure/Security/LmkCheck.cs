@@ -28,7 +28,7 @@ public static class LmkCheck
         LmkRecord? record;
         try
         {
-            record = await db.LmkRecord.AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+            record = await db.LmkRecord.AsNoTracking().Where(r => r.Id == LmkRecord.SingletonId).FirstOrDefaultAsync(cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {
@@ -49,7 +49,7 @@ public static class LmkCheck
             await db.Database.ExecuteSqlInterpolatedAsync(
                 $"INSERT INTO lmk_record (id, kcv, recorded_at) VALUES ({LmkRecord.SingletonId}, {lmk.Kcv}, {DateTimeOffset.UtcNow}) ON CONFLICT (id) DO NOTHING",
                 cancellationToken);
-            record = await db.LmkRecord.AsNoTracking().FirstAsync(cancellationToken);
+            record = await db.LmkRecord.AsNoTracking().Where(r => r.Id == LmkRecord.SingletonId).FirstAsync(cancellationToken);
         }
 
         if (record is null)
@@ -96,6 +96,6 @@ public static class LmkCheck
     }
 
     private static async Task<string?> SampleBlockAsync(VioPayDbContext db, CancellationToken cancellationToken) =>
-        await db.ServerKeys.AsNoTracking().Select(k => k.KeyBlock).FirstOrDefaultAsync(cancellationToken)
-        ?? await db.Devices.AsNoTracking().Select(d => d.ZmkBlock).FirstOrDefaultAsync(cancellationToken);
+        await db.ServerKeys.AsNoTracking().OrderBy(k => k.Name).Select(k => k.KeyBlock).FirstOrDefaultAsync(cancellationToken)
+        ?? await db.Devices.AsNoTracking().OrderBy(d => d.Id).Select(d => d.ZmkBlock).FirstOrDefaultAsync(cancellationToken);
 }

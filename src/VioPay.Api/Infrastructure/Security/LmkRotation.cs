@@ -31,7 +31,7 @@ public sealed class LmkRotation(VioPayDbContext db, LocalMasterKey current, Loca
             throw new InvalidOperationException($"The new LMK is the configured one (KCV {current.Kcv}).");
         }
 
-        var record = await db.LmkRecord.AsNoTracking().FirstOrDefaultAsync(cancellationToken)
+        var record = await db.LmkRecord.AsNoTracking().Where(r => r.Id == LmkRecord.SingletonId).FirstOrDefaultAsync(cancellationToken)
             ?? throw new InvalidOperationException("No LMK KCV is recorded: run `migrate` (or start the API once) before rotating.");
         if (record.Kcv != current.Kcv)
         {
