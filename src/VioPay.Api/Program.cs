@@ -75,7 +75,8 @@ app.MapChargeActionsBackofficeApi();
 app.MapBatchesBackofficeApi();
 
 await app.RunAsync();
-return 0;
+// 1 when a deferred LMK check stopped the instance (see CheckLocalMasterKeyAsync).
+return Environment.ExitCode;
 
 /// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>
 public partial class Program;
