@@ -13,9 +13,15 @@ using VioPay.Api.Payments;
 using VioPay.Api.Pos;
 using VioPay.Api.Sessions;
 
-// `VioPay.Api <command> …` runs an admin command instead of serving (see README, "Admin CLI").
-var cli = AdminCli.TryParse(args);
-var builder = WebApplication.CreateBuilder(cli is null ? args : []);
+// `VioPay.Api <command> …` runs an admin command instead of serving (see README, "Admin CLI"); help, usage errors and
+// `healthcheck` need no host.
+var cli = AdminCli.Parse(args);
+if (await cli.RunWithoutHostAsync() is { } exitCode)
+{
+    return exitCode;
+}
+
+var builder = WebApplication.CreateBuilder(cli.Serves ? args : []);
 
 builder.AddLogging();
 builder.AddTelemetry();
@@ -34,12 +40,17 @@ builder.AddHealth();
 builder.AddApiDocumentation();
 
 var app = builder.Build();
-if (cli is not null)
+if (!cli.Serves)
 {
     return await cli.RunAsync(app);
 }
 
 app.LogLocalMasterKey();
+if (!await app.CheckLocalMasterKeyAsync())
+{
+    return 1;
+}
+
 app.LogPaymentProcessor();
 // First, so that everything after it (rate limits included) sees the client's address, not the proxy's.
 app.UseForwardedClientAddress();
@@ -67,7 +78,8 @@ app.MapChargeActionsBackofficeApi();
 app.MapBatchesBackofficeApi();
 
 await app.RunAsync();
-return 0;
+// 1 when a deferred LMK check stopped the instance (see CheckLocalMasterKeyAsync).
+return Environment.ExitCode;
 
 /// <summary>The entry point, public so that tests can host the app with WebApplicationFactory.</summary>
 public partial class Program;

@@ -49,7 +49,7 @@ public sealed class StartupTests
 
         foreach (var table in new[] { "resellers", "merchants", "users", "merchant_api_clients", "devices",
                      "device_identity_keys", "key_sets", "terminals", "charges", "refunds",
-                     "idempotency_records", "audit_events", "acquirer_reversals", "server_keys" })
+                     "idempotency_records", "audit_events", "acquirer_reversals", "server_keys", "lmk_record" })
         {
             Assert.Contains(table, tables);
         }

@@ -103,6 +103,31 @@ public sealed class ApiProcess : IAsyncDisposable
         return document.RootElement.Clone();
     }
 
+    /// <summary>
+    /// Runs the API executable with <paramref name="args"/> to its end (an admin command, or a start-up expected to fail)
+    /// and answers its exit code and output; a process still running after <paramref name="timeout"/> is killed and
+    /// fails the test, so a command that hangs (or serves) cannot pass.
+    /// </summary>
+    public static async Task<CliRun> RunToExitAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    {
+        using var process = Start(new Dictionary<string, string>(environment), DllPath, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"'{string.Join(' ', args)}' was still running after {timeout}:\n{await stdout}\n{await stderr}");
+        }
+
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
     public async Task WaitReadyAsync(TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
@@ -188,6 +213,25 @@ public sealed class ApiProcess : IAsyncDisposable
 
         return Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
     }
+}
+
+/// <summary>What a run of the API executable to its end printed, and its exit code.</summary>
+public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+{
+    /// <summary>The command's JSON answer: the last document on stdout that is not a log event.</summary>
+    public JsonElement Json
+    {
+        get
+        {
+            var lines = Stdout.Split('\n');
+            var first = Array.FindLastIndex(lines, l => l.StartsWith('{') && !l.StartsWith("{\"@t\"", StringComparison.Ordinal));
+            Assert.True(first >= 0, $"no JSON answer in: {Stdout}");
+            using var document = JsonDocument.Parse(string.Join('\n', lines[first..]));
+            return document.RootElement.Clone();
+        }
+    }
+
+    public override string ToString() => $"exit {ExitCode}\n{Stdout}\n{Stderr}";
 }
 
 /// <summary>Sends each request to the next instance in turn, so one client's requests alternate between them.</summary>

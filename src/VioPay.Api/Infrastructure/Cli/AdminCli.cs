@@ -1,230 +1,178 @@
-using System.Security.Cryptography;
+using System.CommandLine;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using VioPay.Api.Audit;
-using VioPay.Api.Devices;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Infrastructure.Security;
-using VioPay.Api.Sessions;
-using VioPay.Api.Tenancy;
-using VioPay.Crypto;
 
 namespace VioPay.Api.Infrastructure.Cli;
 
 /// <summary>
-/// The admin command mode of the API executable (<c>dotnet VioPay.Api.dll &lt;command&gt; [--option value]…</c>).
-/// Every command prints one JSON document on stdout and exits 0, or prints <c>{"error":…}</c> and exits 1.
-/// Secrets it creates are printed once and stored only under the LMK or as verifiers.
+/// The command line of the API executable, on System.CommandLine (as the reference terminal's): with no command it
+/// serves HTTP, and ASP.NET Core's own arguments (<c>--urls …</c>, <c>--Key=value</c>) pass through to the host; with a
+/// command (<c>dotnet VioPay.Api.dll &lt;command&gt; [--option value]…</c>) it runs that admin command and exits. Every
+/// command has <c>--help</c>. A command prints one JSON document on stdout and exits 0, or prints <c>{"error":…}</c> and
+/// exits 1; an unknown command or option, or a missing or malformed value, is a usage error: a message on stderr, exit 2,
+/// and never a server started by a typo. Secrets a command creates are printed once and stored only under the LMK or as
+/// verifiers. The commands live one group per file beside this one.
 /// </summary>
-public sealed class AdminCli(string command, Dictionary<string, string> options)
+public sealed class AdminCli
 {
+    public const int UsageError = 2;
+
     private static readonly JsonSerializerOptions Json = CreateJson();
 
-    public static readonly string[] Commands =
-    [
-        "migrate", "create-reseller", "create-merchant", "create-api-client", "provision-device", "create-user", "mint-user-token",
-    ];
+    private readonly string[] _args;
+    private readonly RootCommand _root;
+    private readonly ParseResult _parse;
+    private readonly HashSet<Command> _hostless = [];
+    private WebApplication? _app;
 
-    public static AdminCli? TryParse(string[] args)
+    private AdminCli(string[] args)
     {
-        if (args.Length == 0 || !Commands.Contains(args[0]))
+        _args = args;
+        _root = new RootCommand(
+            "VioPay API. With no command it serves HTTP; ASP.NET Core arguments such as --urls http://127.0.0.1:8080 or " +
+            "--Section:Key=value configure it. With a command it runs that admin command with the same configuration " +
+            "(environment variables, appsettings) and exits: 0 with one JSON document on stdout, 1 with {\"error\":…}, " +
+            "2 for a usage error.");
+        foreach (var command in MigrateCommand.Build(this)
+            .Concat(new TenantCommands().Build(this))
+            .Concat(new ApiClientCommands().Build(this))
+            .Concat(new LmkCommands().Build(this)))
+        {
+            _root.Subcommands.Add(command);
+        }
+
+        var healthcheck = HealthcheckCommand.Build();
+        _hostless.Add(healthcheck);
+        _root.Subcommands.Add(healthcheck);
+        _parse = _root.Parse(args);
+    }
+
+    /// <summary>The command names, for tests and the README.</summary>
+    public IEnumerable<string> Commands => _root.Subcommands.Select(c => c.Name);
+
+    /// <summary>
+    /// Whether the arguments ask to serve HTTP: none, or options that are not help or version (ASP.NET Core's configuration
+    /// arguments, which the host reads and System.CommandLine does not judge). A first bare word is always a command.
+    /// </summary>
+    public bool Serves => !StartsWithCommandWord(_args) && !_args.Any(a => a is "-h" or "--help" or "-?" or "/?" or "/h" or "--version");
+
+    public static AdminCli Parse(string[] args) => new(args);
+
+    /// <summary>
+    /// What needs no host: help, version, usage errors, an unknown command, <c>healthcheck</c>. Answers the exit code, or
+    /// null when the host must be built (to serve, or to run an admin command through <see cref="RunAsync"/>).
+    /// </summary>
+    public async Task<int?> RunWithoutHostAsync()
+    {
+        if (Serves)
         {
             return null;
         }
 
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 1; i < args.Length; i++)
+        if (StartsWithCommandWord(_args) && !Commands.Contains(_args[0], StringComparer.Ordinal))
         {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            await Console.Error.WriteLineAsync(
+                $"Unknown command '{_args[0]}'. Commands: {string.Join(", ", Commands)}. See 'VioPay.Api --help'.");
+            return UsageError;
+        }
+
+        if (_parse.Errors.Count > 0)
+        {
+            foreach (var error in _parse.Errors)
             {
-                throw new ArgumentException($"Unexpected argument '{args[i]}'.");
+                await Console.Error.WriteLineAsync(error.Message);
             }
 
-            options[args[i][2..]] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
+            await Console.Error.WriteLineAsync($"See '{Usage(_parse.CommandResult.Command)} --help'.");
+            return UsageError;
         }
 
-        return new AdminCli(args[0], options);
+        if (_parse.Action != _parse.CommandResult.Command.Action || _hostless.Contains(_parse.CommandResult.Command))
+        {
+            return await Invoke();
+        }
+
+        return null;
     }
 
-    public async Task<int> RunAsync(WebApplication app)
+    /// <summary>Runs the admin command the arguments name, on the host built with the process's configuration.</summary>
+    public Task<int> RunAsync(WebApplication app)
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        var services = scope.ServiceProvider;
-        try
+        _app = app;
+        return Invoke();
+    }
+
+    /// <summary>
+    /// A command that runs on the host: its action prints the JSON the handler answers (exit 0), or the error (exit 1).
+    /// Unless <paramref name="checksLmk"/> is false, the LMK is first checked against the database's record, as at start-up,
+    /// so no command writes with the wrong key (and keys derived from the LMK come from the right root).
+    /// </summary>
+    internal Command Define(string name, string description, Func<ParseResult, IServiceProvider, Task<object>> handler,
+        IEnumerable<Option>? options = null, bool checksLmk = true)
+    {
+        var command = new Command(name, description);
+        foreach (var option in options ?? [])
         {
-            object result = command switch
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async parse =>
+        {
+            var app = _app ?? throw new InvalidOperationException("Admin commands run on a host.");
+            await using var scope = app.Services.CreateAsyncScope();
+            var services = scope.ServiceProvider;
+            try
             {
-                "migrate" => await MigrateAsync(services),
-                "create-reseller" => await CreateResellerAsync(services),
-                "create-merchant" => await CreateMerchantAsync(services),
-                "create-api-client" => await CreateApiClientAsync(services),
-                "provision-device" => await ProvisionDeviceAsync(services),
-                "create-user" => await CreateUserAsync(services),
-                "mint-user-token" => await MintUserTokenAsync(services),
-                _ => throw new ArgumentException($"Unknown command '{command}'."),
-            };
-            Console.Out.WriteLine(JsonSerializer.Serialize(result, Json));
-            return 0;
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or DbUpdateException)
-        {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new { error = e.Message }, Json));
-            return 1;
-        }
-    }
+                if (checksLmk)
+                {
+                    var check = await LmkCheck.VerifyAsync(services.GetRequiredService<VioPayDbContext>(),
+                        services.GetRequiredService<LocalMasterKey>(), recordIfAbsent: true, CancellationToken.None);
+                    if (!check.Ok)
+                    {
+                        return WriteError(check.Error!);
+                    }
+                }
 
-    private static async Task<object> MigrateAsync(IServiceProvider services)
-    {
-        var db = services.GetRequiredService<VioPayDbContext>();
-        var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
-        await db.Database.MigrateAsync();
-        // After the schema: re-wrap stored keys written before they were bound to their purpose and owner (idempotent).
-        var rebound = await new StoredKeyRebinding(db, services.GetRequiredService<LocalMasterKey>()).RunAsync(CancellationToken.None);
-        return new { status = "ok", applied = pending, rebound_keys = rebound };
-    }
-
-    private async Task<object> CreateResellerAsync(IServiceProvider services)
-    {
-        var db = services.GetRequiredService<VioPayDbContext>();
-        var reseller = new Reseller { Id = Guid.NewGuid(), Name = Required("name"), CreatedAt = DateTimeOffset.UtcNow };
-        db.Resellers.Add(reseller);
-        AuditLog.Record(db, TimeProvider.System, Actor.Admin, "reseller.created", data: new { reseller_id = reseller.Id });
-        await db.SaveChangesAsync();
-        return new { reseller_id = reseller.Id, name = reseller.Name };
-    }
-
-    private async Task<object> CreateMerchantAsync(IServiceProvider services)
-    {
-        var db = services.GetRequiredService<VioPayDbContext>();
-        var resellerId = RequiredGuid("reseller");
-        if (!await db.Resellers.AnyAsync(r => r.Id == resellerId))
-        {
-            throw new ArgumentException($"Reseller {resellerId} not found.");
-        }
-
-        var now = DateTimeOffset.UtcNow;
-        var name = Required("name");
-        var merchant = new Merchant
-        {
-            Id = Guid.NewGuid(),
-            ResellerId = resellerId,
-            Name = name,
-            MerchantKey = options.GetValueOrDefault("key") ?? "mk_" + SecureIds.Base62(16),
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.Merchants.Add(merchant);
-        AuditLog.Record(db, TimeProvider.System, Actor.Admin, "merchant.created", merchantId: merchant.Id);
-        await db.SaveChangesAsync();
-        return new { merchant_id = merchant.Id, reseller_id = resellerId, merchant_key = merchant.MerchantKey, name };
-    }
-
-    private async Task<object> CreateApiClientAsync(IServiceProvider services)
-    {
-        var db = services.GetRequiredService<VioPayDbContext>();
-        var hashing = services.GetRequiredService<SecretHashing>();
-        var merchantId = RequiredGuid("merchant");
-        if (!await db.Merchants.AnyAsync(m => m.Id == merchantId))
-        {
-            throw new ArgumentException($"Merchant {merchantId} not found.");
-        }
-
-        var now = DateTimeOffset.UtcNow;
-        var clientId = "mrc_" + SecureIds.Base62(20);
-        var secret = SecureIds.Base62(43);
-        var user = new User { Id = Guid.NewGuid(), Subject = "client:" + clientId, MerchantId = merchantId, CreatedAt = now };
-        db.Users.Add(user);
-        db.ApiClients.Add(new MerchantApiClient
-        {
-            Id = Guid.NewGuid(),
-            ClientId = clientId,
-            MerchantId = merchantId,
-            UserId = user.Id,
-            SecretVerifier = hashing.ClientSecretVerifier(clientId, secret),
-            CreatedAt = now,
+                var result = await handler(parse, services);
+                WriteJson(result is Failed failed ? failed.Body : result);
+                return result is Failed ? 1 : 0;
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or DbUpdateException
+                or Npgsql.NpgsqlException)
+            {
+                return WriteError(e.Message);
+            }
         });
-        AuditLog.Record(db, TimeProvider.System, Actor.Admin, "api_client.created", merchantId: merchantId, data: new { client_id = clientId });
-        await db.SaveChangesAsync();
-        return new { client_id = clientId, client_secret = secret, merchant_id = merchantId };
+        return command;
     }
 
-    private async Task<object> ProvisionDeviceAsync(IServiceProvider services)
+    /// <summary>What a handler answers to exit 1 with a body richer than <c>{"error":…}</c> (its body must have an error).</summary>
+    internal sealed record Failed(object Body);
+
+    internal static void WriteJson(object value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    internal static int WriteError(string message)
     {
-        var db = services.GetRequiredService<VioPayDbContext>();
-        var provisioning = services.GetRequiredService<DeviceProvisioning>();
-        Guid resellerId;
-        Guid? merchantId = null;
-        if (options.ContainsKey("merchant"))
-        {
-            merchantId = RequiredGuid("merchant");
-            resellerId = await db.Merchants.Where(m => m.Id == merchantId).Select(m => (Guid?)m.ResellerId).FirstOrDefaultAsync()
-                ?? throw new ArgumentException($"Merchant {merchantId} not found.");
-        }
-        else
-        {
-            resellerId = RequiredGuid("reseller");
-            if (!await db.Resellers.AnyAsync(r => r.Id == resellerId))
-            {
-                throw new ArgumentException($"Reseller {resellerId} not found.");
-            }
-        }
-
-        return await provisioning.ProvisionAsync(resellerId, merchantId, options.GetValueOrDefault("label"),
-            options.GetValueOrDefault("model"), Actor.Admin, CancellationToken.None);
+        WriteJson(new { error = message });
+        return 1;
     }
 
-    private async Task<object> CreateUserAsync(IServiceProvider services)
-    {
-        var db = services.GetRequiredService<VioPayDbContext>();
-        Guid? merchantId = options.ContainsKey("merchant") ? RequiredGuid("merchant") : null;
-        Guid? resellerId = merchantId is null ? RequiredGuid("reseller") : null;
-        if (merchantId is not null && !await db.Merchants.AnyAsync(m => m.Id == merchantId))
+    private Task<int> Invoke() =>
+        _parse.InvokeAsync(new InvocationConfiguration
         {
-            throw new ArgumentException($"Merchant {merchantId} not found.");
-        }
+            // Exceptions reach the host (WebApplicationFactory stops the entry point with one), and SIGTERM is the
+            // host's to handle: System.CommandLine would otherwise end the process 2 s after it, mid-drain.
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+        });
 
-        if (resellerId is not null && !await db.Resellers.AnyAsync(r => r.Id == resellerId))
-        {
-            throw new ArgumentException($"Reseller {resellerId} not found.");
-        }
+    /// <summary>A first argument that is a bare word names a command: an unknown one must not fall through to serving.</summary>
+    private static bool StartsWithCommandWord(string[] args) =>
+        args.Length > 0 && args[0].Length > 0 && args[0][0] is not ('-' or '/') && !args[0].Contains('=', StringComparison.Ordinal);
 
-        var user = new User
-        {
-            Id = Guid.NewGuid(),
-            Subject = options.GetValueOrDefault("subject") ?? "user:" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(),
-            Email = options.GetValueOrDefault("email"),
-            MerchantId = merchantId,
-            ResellerId = resellerId,
-            CreatedAt = DateTimeOffset.UtcNow,
-        };
-        db.Users.Add(user);
-        AuditLog.Record(db, TimeProvider.System, Actor.Admin, "user.created", merchantId: merchantId, data: new { user_id = user.Id });
-        await db.SaveChangesAsync();
-        return new { user_id = user.Id, subject = user.Subject, merchant_id = merchantId, reseller_id = resellerId };
-    }
-
-    private async Task<object> MintUserTokenAsync(IServiceProvider services)
-    {
-        if (services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.Mode != AuthMode.Local)
-        {
-            throw new InvalidOperationException("mint-user-token works only with Auth:Mode=Local; with Keycloak, log in through Keycloak.");
-        }
-
-        var db = services.GetRequiredService<VioPayDbContext>();
-        var userId = RequiredGuid("user");
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId)
-            ?? throw new ArgumentException($"User {userId} not found.");
-        var token = await services.GetRequiredService<ITokenIssuer>().IssueAsync(user.Subject, null, CancellationToken.None);
-        return new { access_token = token.AccessToken, token_type = "Bearer", expires_in = token.ExpiresIn };
-    }
-
-    private string Required(string name) =>
-        options.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) && value != "true"
-            ? value
-            : throw new ArgumentException($"--{name} is required.");
-
-    private Guid RequiredGuid(string name) =>
-        Guid.TryParse(Required(name), out var id) ? id : throw new ArgumentException($"--{name} must be a UUID.");
+    private string Usage(Command command) => command == _root ? "VioPay.Api" : "VioPay.Api " + command.Name;
 
     private static JsonSerializerOptions CreateJson()
     {

@@ -33,6 +33,7 @@ public sealed class VioPayDbContext(DbContextOptions<VioPayDbContext> options) :
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
+    public DbSet<LmkRecord> LmkRecord => Set<LmkRecord>();
 
     /// <summary>Terminal ids are <c>TID-</c> + this sequence's next value, zero-padded to 6 digits.</summary>
     public const string TerminalNumberSequence = "terminal_number_seq";

@@ -12,6 +12,8 @@ namespace VioPay.Api.Infrastructure.Security;
 public sealed class LocalMasterKey : IDisposable
 {
     private readonly byte[] _key;
+    private byte[]? _derivationRoot;
+    private bool _derived;
 
     public LocalMasterKey(byte[] key)
     {
@@ -71,9 +73,73 @@ public sealed class LocalMasterKey : IDisposable
         return result.Key;
     }
 
-    /// <summary>A 32-byte key derived from the LMK for one named purpose (HMAC-SHA256 as a PRF).</summary>
-    public byte[] DeriveKey(string purpose) =>
-        HMACSHA256.HashData(_key, System.Text.Encoding.UTF8.GetBytes("viopay/" + purpose));
+    /// <summary>
+    /// A 32-byte key for one named purpose (HMAC-SHA256 as a PRF), derived from the LMK, or, once the LMK has been rotated,
+    /// from the derivation root kept under it (<see cref="UseDerivationRoot"/>): keyed hashes already stored (API client
+    /// secret verifiers, PAN fingerprints) cannot be re-wrapped, so their key outlives the LMK they were first derived from.
+    /// </summary>
+    public byte[] DeriveKey(string purpose)
+    {
+        _derived = true;
+        return HMACSHA256.HashData(_derivationRoot ?? _key, System.Text.Encoding.UTF8.GetBytes("viopay/" + purpose));
+    }
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+    /// <summary>
+    /// Derives keys from <paramref name="root"/> instead of the LMK (see <see cref="LmkRotation"/>). Refused once a key has
+    /// been derived, so no service can be left holding a key from the wrong root.
+    /// </summary>
+    internal void UseDerivationRoot(ReadOnlySpan<byte> root)
+    {
+        if (_derived)
+        {
+            throw new InvalidOperationException("The derivation root must be set before any key is derived from the LMK.");
+        }
+
+        _derivationRoot = root.ToArray();
+    }
+
+    /// <summary>The root keys are derived from now: the stored one, else the LMK itself (what rotation must keep).</summary>
+    internal byte[] ExportDerivationRoot() => (byte[])(_derivationRoot ?? _key).Clone();
+
+    /// <summary>Whether <paramref name="keyBlock"/> verifies under this LMK (its MAC; purpose and owner are not judged).</summary>
+    internal bool Opens(string keyBlock)
+    {
+        try
+        {
+            CryptographicOperations.ZeroMemory(Tr31KeyBlock.Unwrap(_key, keyBlock).Key);
+            return true;
+        }
+        catch (Tr31Exception)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Opens a block under this LMK and wraps it again, header, purpose and owner unchanged, under <paramref name="next"/>.
+    /// Works for bound and legacy blocks alike: rotation changes the wrapping key, never what a block says it is.
+    /// </summary>
+    internal string RewrapUnder(LocalMasterKey next, string keyBlock)
+    {
+        var opened = Tr31KeyBlock.Unwrap(_key, keyBlock);
+        try
+        {
+            // The padding block is dropped: Wrap pads again for the new block.
+            var header = opened.Header with { OptionalBlocks = [.. opened.Header.OptionalBlocks.Where(b => b.Id != "PB")] };
+            return Tr31KeyBlock.Wrap(next._key, header, opened.Key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(opened.Key);
+        }
+    }
+
+    public void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(_key);
+        if (_derivationRoot is not null)
+        {
+            CryptographicOperations.ZeroMemory(_derivationRoot);
+        }
+    }
 }

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.Persistence;
 
 namespace VioPay.Api.Infrastructure.Security;
 
@@ -25,6 +27,74 @@ public static class SecurityExtensions
     {
         app.Logger.LogInformation("Local master key loaded, KCV {LmkKcv}", app.Services.GetRequiredService<LocalMasterKey>().Kcv);
         return app;
+    }
+
+    /// <summary>
+    /// Start-up: refuses to serve with another LMK than the one the database's keys are under (see <see cref="LmkCheck"/>),
+    /// with one critical line naming both KCVs and no stack trace. When PostgreSQL does not answer yet, the API starts
+    /// anyway (readiness says 503 meanwhile, as an orchestrator may start both together) and the check runs as soon as
+    /// it answers; a mismatch found then stops the instance with exit code 1.
+    /// </summary>
+    public static async Task<bool> CheckLocalMasterKeyAsync(this WebApplication app)
+    {
+        try
+        {
+            return await VerifyAsync(app);
+        }
+        catch (Exception e) when (ApiExceptionHandler.IsDependencyFailure(e))
+        {
+            app.Logger.LogWarning("PostgreSQL does not answer; the LMK KCV is checked as soon as it does ({Reason})", e.Message);
+            _ = Task.Run(() => VerifyLaterAsync(app));
+            return true;
+        }
+    }
+
+    private static async Task VerifyLaterAsync(WebApplication app)
+    {
+        var stopping = app.Lifetime.ApplicationStopping;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), stopping);
+                if (!await VerifyAsync(app))
+                {
+                    Environment.ExitCode = 1;
+                    app.Lifetime.StopApplication();
+                }
+
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (ApiExceptionHandler.IsDependencyFailure(e))
+            {
+            }
+            catch (InvalidOperationException e)
+            {
+                // E.g. a derivation root found after a request already derived keys from the LMK: restart, do not guess.
+                app.Logger.LogCritical("Stopping: the LMK check found what this instance cannot serve with: {Reason}", e.Message);
+                Environment.ExitCode = 1;
+                app.Lifetime.StopApplication();
+                return;
+            }
+        }
+    }
+
+    private static async Task<bool> VerifyAsync(WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var result = await LmkCheck.VerifyAsync(scope.ServiceProvider.GetRequiredService<VioPayDbContext>(),
+            app.Services.GetRequiredService<LocalMasterKey>(), recordIfAbsent: true, app.Lifetime.ApplicationStopping);
+        if (!result.Ok)
+        {
+            app.Logger.LogCritical("Refusing to start: {Reason} (configured LMK KCV {LmkKcv}, recorded KCV {RecordedLmkKcv})",
+                result.Error, result.ConfiguredKcv, result.RecordedKcv ?? "none");
+        }
+
+        return result.Ok;
     }
 
     internal static byte[] LoadKey(IConfiguration configuration, IHostEnvironment environment)
@@ -61,7 +131,7 @@ public static class SecurityExtensions
         return fresh;
     }
 
-    private static byte[] Parse(string hex, string source)
+    internal static byte[] Parse(string hex, string source)
     {
         try
         {

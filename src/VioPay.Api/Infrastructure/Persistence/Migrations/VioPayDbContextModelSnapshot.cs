@@ -255,6 +255,40 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.ToTable("terminals", (string)null);
                 });
 
+            modelBuilder.Entity("VioPay.Api.Infrastructure.Security.LmkRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Kcv")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("kcv");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RotatingToKcv")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("rotating_to_kcv");
+
+                    b.Property<DateTimeOffset?>("RotationStartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("rotation_started_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_lmk_record");
+
+                    b.ToTable("lmk_record", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_lmk_record_singleton", "id = 1");
+                        });
+                });
+
             modelBuilder.Entity("VioPay.Api.Infrastructure.Security.ServerKey", b =>
                 {
                     b.Property<string>("Name")
