@@ -14,9 +14,9 @@ RUN dotnet publish src/VioPay.Api/VioPay.Api.csproj -c Release -o /app --no-rest
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+# Workstation GC is the project's default (VioPay.Api.csproj): set DOTNET_gcServer=1 on a large dedicated node.
 ENV ASPNETCORE_URLS=http://+:8080 \
-    ASPNETCORE_ENVIRONMENT=Production \
-    DOTNET_gcServer=1
+    ASPNETCORE_ENVIRONMENT=Production
 EXPOSE 8080
 # The aspnet image ships the non-root 'app' user (uid 1654).
 USER app
