@@ -38,7 +38,7 @@ public sealed class RequestBodyBufferingMiddleware(RequestDelegate next, IOption
         var body = RawRequestBody.Empty;
         if (request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
         {
-            body = new RawRequestBody(await ReadLimitedAsync(request.Body, request.ContentLength, limit, context.RequestAborted));
+            body = new RawRequestBody(await ReadLimitedAsync(request.Body, limit, context.RequestAborted));
         }
 
         context.Features.Set(body);
@@ -46,23 +46,13 @@ public sealed class RequestBodyBufferingMiddleware(RequestDelegate next, IOption
         await next(context);
     }
 
-    private static async Task<byte[]> ReadLimitedAsync(Stream stream, long? contentLength, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Grows with the bytes that arrive, never sized from Content-Length up front: a slow client declaring 1 MiB must
+    /// not hold 1 MiB of memory per connection before it has sent anything.
+    /// </summary>
+    private static async Task<byte[]> ReadLimitedAsync(Stream stream, int limit, CancellationToken cancellationToken)
     {
         int read;
-        if (contentLength is > 0 and var length)
-        {
-            // The usual case, a declared length within the limit: one array of that size, no copies. Kestrel ends the
-            // body at Content-Length; a body cut short stays short, and its signature then fails.
-            var exact = new byte[length];
-            var filled = 0;
-            while (filled < exact.Length && (read = await stream.ReadAsync(exact.AsMemory(filled), cancellationToken)) > 0)
-            {
-                filled += read;
-            }
-
-            return filled == exact.Length ? exact : exact[..filled];
-        }
-
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)

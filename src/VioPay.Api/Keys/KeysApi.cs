@@ -180,9 +180,11 @@ public static class KeysApi
             }
 
             await transaction.CommitAsync(cancellationToken);
-            // The old set stops signing charges on every instance now, not when a cached copy would lapse.
-            await terminals.InvalidateAsync(device.Id);
         }
+
+        // The old set stops signing charges on every instance now, not when a cached copy would lapse; on a repeat too,
+        // so a retry after a 503 (Redis unreachable when the change was published) tells them after all.
+        await terminals.InvalidateAsync(device.Id);
 
         var response = new ActivateResponse("activated", PosTime.Format(device.ActivatedAt ?? now));
         return TypedResults.Ok(envelopes.SealAnswer(set, PosEnvelopes.Plaintext(response)));

@@ -13,18 +13,27 @@ namespace VioPay.Api.Payments;
 /// <see cref="PaymentOptions.TerminalCacheSeconds"/> (the busiest look-up of the service, made once per request).
 /// What is kept is the row as stored: the MAC key stays wrapped under the LMK and is unwrapped per request.
 /// <para>
-/// A change that matters to the charge path (suspend, resume, identity key revoked, claim, activation and key rotation)
-/// calls <see cref="InvalidateAsync"/> after its commit: this instance forgets the device at once, and every other
-/// instance within the Redis pub/sub delivery time. An instance that is not subscribed (Redis down, or the
-/// subscription lost) keeps nothing and reads every request from the database, and forgets everything when it
-/// subscribes again, so a missed message cannot leave a stale entry behind. Key set expiry needs no message: the
-/// entry carries <c>expires_at</c> and it is judged on every request. Unknown terminals are never kept.
+/// A change that matters to the charge path (suspend, resume, identity key revoked, activation and key rotation) calls
+/// <see cref="InvalidateAsync"/> after its commit: this instance forgets the device at once, and every other instance
+/// when the Redis pub/sub message arrives. Whether messages do arrive is checked end to end, not inferred from
+/// connection events: every instance publishes a heartbeat on the same channel every 250 ms and keeps entries only
+/// while it has heard its own within the last 750 ms. A lost subscription, a dead socket or a failed re-subscribe
+/// therefore stops caching within 750 ms, and the cache starts over when the heartbeat is heard again, so a missed
+/// message cannot leave a stale entry behind. Key set expiry needs no message: the entry carries <c>expires_at</c> and
+/// it is judged on every request. Unknown terminals are never kept.
 /// </para>
 /// </summary>
 public sealed class TerminalDirectory : IHostedService
 {
     /// <summary>Past this many entries the cache starts over (a fleet larger than one instance should hold).</summary>
     private const int MaxEntries = 200_000;
+
+    private const int HeartbeatMilliseconds = 250;
+
+    /// <summary>Entries are kept only while this instance's own heartbeat came back this recently.</summary>
+    private const int LivenessMilliseconds = 750;
+
+    private const string HeartbeatPrefix = "heartbeat:";
 
     // Compiled once: the query skips EF's per-call expression work.
     private static readonly Func<VioPayDbContext, string, Task<PosTerminalContext?>> FindTerminal = EF.CompileAsyncQuery(
@@ -41,9 +50,12 @@ public sealed class TerminalDirectory : IHostedService
     private readonly RedisChannel _channel;
     private readonly long _lifetimeMs;
     private readonly ILogger<TerminalDirectory> _logger;
+    private readonly string _heartbeat = HeartbeatPrefix + Guid.NewGuid().ToString("N");
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _beating = Task.CompletedTask;
     private long _epoch;
-    private volatile bool _listening;
-    private volatile bool _subscribed;
+    private long _heardAt = long.MinValue / 2;
+    private bool _subscribed;
 
     public TerminalDirectory(IConnectionMultiplexer redis, RedisKeys keys, IOptions<PaymentOptions> options, ILogger<TerminalDirectory> logger)
     {
@@ -53,8 +65,8 @@ public sealed class TerminalDirectory : IHostedService
         _logger = logger;
     }
 
-    /// <summary>Whether entries are kept now: caching is on and this instance hears every invalidation.</summary>
-    public bool Caching => _listening && _lifetimeMs > 0;
+    /// <summary>Whether entries are kept now: caching is on and this instance's own heartbeat came back just now.</summary>
+    public bool Caching => _lifetimeMs > 0 && Environment.TickCount64 - Interlocked.Read(ref _heardAt) < LivenessMilliseconds;
 
     /// <summary>The terminal and its active key set, or null; <paramref name="services"/> gives the database on a miss.</summary>
     public async ValueTask<PosTerminalContext?> FindAsync(IServiceProvider services, string terminalId)
@@ -88,20 +100,16 @@ public sealed class TerminalDirectory : IHostedService
     }
 
     /// <summary>
-    /// Forgets the device here at once and tells every other instance. Call it after the change is committed; a failed
-    /// publish is logged (the other instances then hear nothing, but Redis being unreachable for them too means they
-    /// are not subscribed and keep nothing).
+    /// Forgets the device here at once and tells every other instance. Call it after the change is committed. A publish
+    /// that fails throws (the request answers 503 and is retried; every caller invalidates again on a repeat), because
+    /// another instance may still hear Redis when this one cannot.
     /// </summary>
     public async Task InvalidateAsync(string deviceId)
     {
         Forget(deviceId);
-        try
+        if (_lifetimeMs > 0)
         {
             await _redis.GetSubscriber().PublishAsync(_channel, deviceId);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            _logger.LogWarning("Could not publish the change of device {DeviceId} to other instances: {Reason}", deviceId, e.Message);
         }
     }
 
@@ -126,69 +134,83 @@ public sealed class TerminalDirectory : IHostedService
         }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_lifetimeMs <= 0)
+        if (_lifetimeMs > 0)
         {
+            _beating = Task.Run(() => BeatAsync(_stopping.Token), CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Subscribes (again, until it holds) and publishes this instance's heartbeat every 250 ms.</summary>
+    private async Task BeatAsync(CancellationToken stopping)
+    {
+        var subscriber = _redis.GetSubscriber();
+        var warned = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (!_subscribed)
+                {
+                    await subscriber.SubscribeAsync(_channel, (_, message) => OnMessage(message));
+                    _subscribed = true;
+                }
+
+                await subscriber.PublishAsync(_channel, _heartbeat);
+                warned = false;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                if (!warned)
+                {
+                    // Caching stops by itself: no heartbeat comes back.
+                    _logger.LogWarning("Terminal cache off until Redis answers: {Reason}", e.Message);
+                    warned = true;
+                }
+            }
+
+            try
+            {
+                await Task.Delay(HeartbeatMilliseconds, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnMessage(RedisValue message)
+    {
+        var text = message.HasValue ? message.ToString() : null;
+        if (text is not null && text.StartsWith(HeartbeatPrefix, StringComparison.Ordinal))
+        {
+            if (text == _heartbeat)
+            {
+                var now = Environment.TickCount64;
+                // Deaf for a while: messages may have been missed meanwhile, so start over before caching again.
+                if (now - Interlocked.Read(ref _heardAt) >= LivenessMilliseconds)
+                {
+                    Forget(null);
+                }
+
+                Interlocked.Exchange(ref _heardAt, now);
+            }
+
             return;
         }
 
-        _redis.ConnectionFailed += OnConnectionFailed;
-        _redis.ConnectionRestored += OnConnectionRestored;
-        await ListenAsync();
+        Forget(text);
     }
 
-    private async Task ListenAsync()
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            if (!_subscribed)
-            {
-                await _redis.GetSubscriber().SubscribeAsync(_channel, (_, message) => Forget(message.HasValue ? message.ToString() : null));
-                _subscribed = true;
-            }
-
-            Forget(null);
-            _listening = true;
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            // Tried again when the multiplexer reconnects (ConnectionRestored).
-            _logger.LogWarning("Terminal cache off until Redis answers: {Reason}", e.Message);
-        }
-    }
-
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (e.ConnectionType == ConnectionType.Subscription)
-        {
-            // Messages may be missed from now on: keep nothing until subscribed again.
-            _listening = false;
-            Forget(null);
-        }
-    }
-
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (e.ConnectionType == ConnectionType.Subscription)
-        {
-            // The multiplexer subscribes again after this event: start over now, and once more a moment later, so an
-            // entry read before the subscription was back in place is not kept either.
-            _ = Task.Run(async () =>
-            {
-                await ListenAsync();
-                await Task.Delay(TimeSpan.FromSeconds(1));
-                Forget(null);
-            });
-        }
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _redis.ConnectionFailed -= OnConnectionFailed;
-        _redis.ConnectionRestored -= OnConnectionRestored;
-        _listening = false;
-        return Task.CompletedTask;
+        await _stopping.CancelAsync();
+        await _beating;
+        Interlocked.Exchange(ref _heardAt, long.MinValue / 2);
     }
 
     private sealed record Entry(PosTerminalContext Terminal, long ExpiresAt);

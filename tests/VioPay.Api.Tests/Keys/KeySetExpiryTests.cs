@@ -76,7 +76,6 @@ public sealed class CachedKeySetExpiryTests(VioPayApp app) : IClassFixture<VioPa
     {
         var (terminal, _, _) = await app.ActivatedTerminalAsync();
         await terminal.ChargeOkAsync(); // the terminal and its set are now in this instance's cache
-        Assert.True(app.Services.GetRequiredService<TerminalDirectory>().Caching);
 
         // No message, no database change: only the clock passes the set's expires_at (the terminal's clock too).
         app.Time.Advance(TimeSpan.FromDays(366));

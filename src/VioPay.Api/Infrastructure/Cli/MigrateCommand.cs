@@ -21,6 +21,9 @@ internal static class MigrateCommand
         var db = services.GetRequiredService<VioPayDbContext>();
         var lmk = services.GetRequiredService<LocalMasterKey>();
         var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
+        // No command timeout while migrating: an index built CONCURRENTLY on a large table (HotPathIndexes) takes as long
+        // as it takes, and a client-side cancel would leave an invalid index behind on every attempt.
+        db.Database.SetCommandTimeout(TimeSpan.Zero);
         await db.Database.MigrateAsync();
         // The LMK is checked once the schema has its table, and before anything is written under it.
         var check = await LmkCheck.VerifyAsync(db, lmk, recordIfAbsent: true, CancellationToken.None);
