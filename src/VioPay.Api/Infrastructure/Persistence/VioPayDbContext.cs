@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using VioPay.Api.Audit;
 using VioPay.Api.Devices;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure.Security;
 using VioPay.Api.Keys;
 using VioPay.Api.Payments;
@@ -34,6 +35,7 @@ public sealed class VioPayDbContext(DbContextOptions<VioPayDbContext> options) :
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
     public DbSet<LmkRecord> LmkRecord => Set<LmkRecord>();
+    public DbSet<OutboxEvent> Events => Set<OutboxEvent>();
 
     /// <summary>Terminal ids are <c>TID-</c> + this sequence's next value, zero-padded to 6 digits.</summary>
     public const string TerminalNumberSequence = "terminal_number_seq";

@@ -255,6 +255,52 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                     b.ToTable("terminals", (string)null);
                 });
 
+            modelBuilder.Entity("VioPay.Api.Events.OutboxEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(28)
+                        .HasColumnType("character varying(28)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DataJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data_json");
+
+                    b.Property<Guid>("MerchantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("merchant_id");
+
+                    b.Property<long>("Sequence")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Sequence"));
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_events");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique()
+                        .HasDatabaseName("ix_events_sequence");
+
+                    b.HasIndex("MerchantId", "CreatedAt")
+                        .HasDatabaseName("ix_events_merchant_id_created_at");
+
+                    b.ToTable("events", (string)null);
+                });
+
             modelBuilder.Entity("VioPay.Api.Infrastructure.Security.LmkRecord", b =>
                 {
                     b.Property<int>("Id")
@@ -1141,6 +1187,16 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_terminals_merchants_merchant_id");
+                });
+
+            modelBuilder.Entity("VioPay.Api.Events.OutboxEvent", b =>
+                {
+                    b.HasOne("VioPay.Api.Tenancy.Merchant", null)
+                        .WithMany()
+                        .HasForeignKey("MerchantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_events_merchants_merchant_id");
                 });
 
             modelBuilder.Entity("VioPay.Api.Keys.KeySet", b =>
