@@ -1,4 +1,5 @@
 using VioPay.Api.Backoffice;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Cli;
 using VioPay.Api.Infrastructure.Errors;
@@ -36,6 +37,7 @@ builder.AddLocalMasterKey();
 builder.AddBackofficeAuthentication();
 builder.AddPosServices();
 builder.AddPayments();
+builder.AddEvents();
 builder.AddHealth();
 builder.AddApiDocumentation();
 
@@ -76,6 +78,8 @@ app.MapInventoryBackofficeApi();
 app.MapChargesBackofficeApi();
 app.MapChargeActionsBackofficeApi();
 app.MapBatchesBackofficeApi();
+app.MapWebhookEndpointsApi();
+app.MapEventsApi();
 
 await app.RunAsync();
 // 1 when a deferred LMK check stopped the instance (see CheckLocalMasterKeyAsync).

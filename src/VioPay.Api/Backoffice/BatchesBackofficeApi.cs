@@ -118,7 +118,8 @@ public static class BatchesBackofficeApi
         await db.Batches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == batchId && b.MerchantId == merchantId, cancellationToken)
         ?? throw ApiException.NotFound("Batch not found");
 
-    private static JsonObject View(Batch batch)
+    /// <summary>A closed batch as the backoffice shows it (also the <c>data</c> of <c>batch.closed</c>, PROTOCOL §13.3).</summary>
+    internal static JsonObject View(Batch batch)
     {
         var view = JsonNode.Parse(batch.ReportJson)!.AsObject();
         view["terminal_id"] = batch.TerminalId;

@@ -118,14 +118,21 @@ public static class ChargesBackofficeApi
     {
         var c = await db.Charges.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chargeId && c.MerchantId == merchantId, cancellationToken)
             ?? throw ChargeOperations.ChargeNotFound();
-        var refunds = await db.Refunds.AsNoTracking().Where(r => r.ChargeId == c.Id).OrderBy(r => r.CreatedAt)
+        return Detail(c, await RefundsAsync(db, c.Id, cancellationToken));
+    }
+
+    /// <summary>The refunds of a charge as its detail lists them, oldest first.</summary>
+    internal static Task<List<ChargeRefund>> RefundsAsync(VioPayDbContext db, string chargeId, CancellationToken cancellationToken) =>
+        db.Refunds.AsNoTracking().Where(r => r.ChargeId == chargeId).OrderBy(r => r.CreatedAt)
             .Select(r => new ChargeRefund(r.Id, r.Status, MoneyView.Of(r.AmountMinor, r.Currency), r.Reason, r.CreatedAt))
             .ToListAsync(cancellationToken);
-        return new ChargeDetail(c.Id, c.TerminalId, c.DeviceId, c.Status, MoneyView.Of(c.AmountMinor, c.Currency),
+
+    /// <summary>The detail of a charge in hand (also the <c>data</c> of its events, PROTOCOL §13.3).</summary>
+    internal static ChargeDetail Detail(Charge c, IReadOnlyList<ChargeRefund> refunds) =>
+        new(c.Id, c.TerminalId, c.DeviceId, c.Status, MoneyView.Of(c.AmountMinor, c.Currency),
             MoneyView.Of(c.RefundedMinor, c.Currency), new CardDetail(c.CardBrand, c.CardFirst6, c.CardLast4),
             new GatewayView(c.AuthorizationCode, c.Rrn), c.DeclineCode, c.EntryMode, c.CardholderVerificationMethod, c.Stan,
             c.CreatedAt, c.UpdatedAt, c.CancelledAt, refunds);
-    }
 
     private static DateTimeOffset? Instant(IQueryCollection query, string name, Dictionary<string, string> fields)
     {

@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Persistence;
-using VioPay.Crypto;
 using VioPay.Api.Tenancy;
+using VioPay.Crypto;
 
 namespace VioPay.Api.Events;
 
@@ -45,7 +45,10 @@ public sealed class OutboxEvent
     /// <summary><c>evt_</c> + 24 base62 characters.</summary>
     public required string Id { get; set; }
 
-    /// <summary>The order events were written in; the dispatcher's cursor.</summary>
+    /// <summary>
+    /// The order events were written in. Not the dispatcher's cursor: transactions commit out of sequence order, so a
+    /// cursor would skip a row committed late; the dispatcher takes what <see cref="DispatchedAt"/> says is not fanned out.
+    /// </summary>
     public long Sequence { get; set; }
 
     public Guid MerchantId { get; set; }
@@ -54,6 +57,9 @@ public sealed class OutboxEvent
 
     /// <summary>The <c>data</c> object, serialized exactly as the backoffice API would answer it.</summary>
     public required string DataJson { get; set; }
+
+    /// <summary>When the dispatcher made its deliveries (one per subscribed endpoint); null until then.</summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
 
     public static string NewId() => "evt_" + SecureIds.Base62(24);
 }
@@ -69,6 +75,8 @@ internal sealed class OutboxEventConfiguration : IEntityTypeConfiguration<Outbox
         builder.Property(e => e.Type).HasMaxLength(40);
         builder.Property(e => e.DataJson).HasColumnType("jsonb");
         builder.HasIndex(e => new { e.MerchantId, e.CreatedAt });
+        // The dispatcher's queue: only events not fanned out yet, so the index is as small as the backlog.
+        builder.HasIndex(e => e.Sequence, "ix_events_undispatched").HasDatabaseName("ix_events_undispatched").HasFilter("dispatched_at IS NULL");
         builder.HasOne<Merchant>().WithMany().HasForeignKey(e => e.MerchantId).OnDelete(DeleteBehavior.Restrict);
     }
 }
@@ -89,20 +97,26 @@ public static class EventOutbox
     /// <summary>Adds the event to <paramref name="db"/>; the caller's SaveChanges writes it with the change.</summary>
     public static OutboxEvent Raise(VioPayDbContext db, TimeProvider time, Guid merchantId, string type, object data)
     {
+        var outboxEvent = New(time.GetUtcNow(), merchantId, type, data);
+        db.Events.Add(outboxEvent);
+        return outboxEvent;
+    }
+
+    /// <summary>The event row, for a writer that inserts it itself in its own statement (the charge outcome's CTE).</summary>
+    public static OutboxEvent New(DateTimeOffset now, Guid merchantId, string type, object data)
+    {
         if (!EventTypes.All.Contains(type))
         {
             throw new ArgumentOutOfRangeException(nameof(type), type, "Not an event type of PROTOCOL §13.3.");
         }
 
-        var outboxEvent = new OutboxEvent
+        return new OutboxEvent
         {
             Id = OutboxEvent.NewId(),
             MerchantId = merchantId,
             Type = type,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
             DataJson = JsonSerializer.Serialize(data, data.GetType(), Json),
         };
-        db.Events.Add(outboxEvent);
-        return outboxEvent;
     }
 }

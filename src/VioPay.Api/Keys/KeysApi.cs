@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VioPay.Api.Audit;
+using VioPay.Api.Backoffice;
 using VioPay.Api.Devices;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;
@@ -179,6 +181,10 @@ public static class KeysApi
                 throw ApiException.Conflict("Device activation is already in progress");
             }
 
+            // The device as the backoffice shows it, read back inside this transaction, so the event commits with the change.
+            EventOutbox.Raise(db, time, device.MerchantId!.Value, firstActivation ? EventTypes.DeviceActivated : EventTypes.DeviceKeysRotated,
+                await DeviceViews.OneAsync(db, device.Id, cancellationToken));
+            await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Pos;
@@ -93,6 +94,8 @@ public sealed class BatchOperations(VioPayDbContext db, IdempotencyKeys keys, Ti
             record.ResourceId = batch.Id;
             IdempotencyKeys.Complete(record, batch.ReportJson);
         }
+
+        EventOutbox.Raise(db, time, batch.MerchantId, EventTypes.BatchClosed, Backoffice.BatchesBackofficeApi.View(batch));
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

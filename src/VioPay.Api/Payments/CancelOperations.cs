@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Pos;
@@ -116,7 +117,7 @@ public sealed class CancelOperations(VioPayDbContext db, IdempotencyKeys keys, R
         CancellationToken cancellationToken)
     {
         var charge = await LockChargeAsync(terminalId, chargeId, cancellationToken);
-        var cancelledNow = Cancel(charge);
+        var cancelledNow = await CancelAsync(charge);
         await db.SaveChangesAsync(CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         if (cancelledNow)
@@ -128,7 +129,7 @@ public sealed class CancelOperations(VioPayDbContext db, IdempotencyKeys keys, R
     }
 
     /// <summary>Cancels the charge (void of a hold, reversal of an approval) and queues what that owes; false when it already was.</summary>
-    private bool Cancel(Charge charge)
+    private async Task<bool> CancelAsync(Charge charge)
     {
         var now = time.GetUtcNow();
         var transition = ChargeLifecycle.Require(ChargeOperation.Cancel, charge, now);
@@ -145,6 +146,7 @@ public sealed class CancelOperations(VioPayDbContext db, IdempotencyKeys keys, R
 
         ChargeLifecycle.Apply(charge, transition, now);
         db.AcquirerReversals.Add(ChargeLifecycle.Debt(charge, transition, "cancel", now)!);
+        await ChargeEvents.RaiseAsync(db, time, charge, transition, CancellationToken.None);
         return true;
     }
 

@@ -1,3 +1,4 @@
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure.Errors;
 
 namespace VioPay.Api.Payments;
@@ -32,8 +33,11 @@ public enum ChargeOperation
     SweepPending,
 }
 
-/// <summary>One allowed move: from which status, to which, and what is then owed to the acquirer.</summary>
-public sealed record ChargeTransition(ChargeOperation Operation, string From, string To, string Owed);
+/// <summary>
+/// One allowed move: from which status, to which, what is then owed to the acquirer, and the event it raises for the
+/// merchant's webhooks (PROTOCOL §13.3), if any.
+/// </summary>
+public sealed record ChargeTransition(ChargeOperation Operation, string From, string To, string Owed, string? Event = null);
 
 /// <summary>
 /// The charge status machine (PROTOCOL §11.1), as a table: every handler and the sweep asks it whether an operation may
@@ -46,19 +50,19 @@ public static class ChargeLifecycle
 {
     public static readonly IReadOnlyList<ChargeTransition> Table =
     [
-        new(ChargeOperation.Approve, ChargeStatus.Pending, ChargeStatus.Approved, AcquirerDebt.Nothing),
-        new(ChargeOperation.Decline, ChargeStatus.Pending, ChargeStatus.Declined, AcquirerDebt.Nothing),
-        new(ChargeOperation.DeclineUnanswered, ChargeStatus.Pending, ChargeStatus.Declined, AcquirerDebt.Reversal),
-        new(ChargeOperation.SweepPending, ChargeStatus.Pending, ChargeStatus.Declined, AcquirerDebt.Reversal),
-        new(ChargeOperation.Hold, ChargeStatus.Pending, ChargeStatus.Authorized, AcquirerDebt.Nothing),
+        new(ChargeOperation.Approve, ChargeStatus.Pending, ChargeStatus.Approved, AcquirerDebt.Nothing, EventTypes.ChargeApproved),
+        new(ChargeOperation.Decline, ChargeStatus.Pending, ChargeStatus.Declined, AcquirerDebt.Nothing, EventTypes.ChargeDeclined),
+        new(ChargeOperation.DeclineUnanswered, ChargeStatus.Pending, ChargeStatus.Declined, AcquirerDebt.Reversal, EventTypes.ChargeDeclined),
+        new(ChargeOperation.SweepPending, ChargeStatus.Pending, ChargeStatus.Declined, AcquirerDebt.Reversal, EventTypes.ChargeDeclined),
+        new(ChargeOperation.Hold, ChargeStatus.Pending, ChargeStatus.Authorized, AcquirerDebt.Nothing, EventTypes.ChargeAuthorized),
         new(ChargeOperation.Increment, ChargeStatus.Authorized, ChargeStatus.Authorized, AcquirerDebt.Nothing),
         // The capture call itself tells the acquirer the final amount; it releases the uncaptured rest (§11.4).
-        new(ChargeOperation.Capture, ChargeStatus.Authorized, ChargeStatus.Approved, AcquirerDebt.Nothing),
-        new(ChargeOperation.Cancel, ChargeStatus.Authorized, ChargeStatus.Cancelled, AcquirerDebt.Void),
-        new(ChargeOperation.Cancel, ChargeStatus.Approved, ChargeStatus.Cancelled, AcquirerDebt.Reversal),
+        new(ChargeOperation.Capture, ChargeStatus.Authorized, ChargeStatus.Approved, AcquirerDebt.Nothing, EventTypes.ChargeCaptured),
+        new(ChargeOperation.Cancel, ChargeStatus.Authorized, ChargeStatus.Cancelled, AcquirerDebt.Void, EventTypes.ChargeCancelled),
+        new(ChargeOperation.Cancel, ChargeStatus.Approved, ChargeStatus.Cancelled, AcquirerDebt.Reversal, EventTypes.ChargeCancelled),
         // A repeated cancel answers the cancelled charge again and owes nothing more (§8).
         new(ChargeOperation.Cancel, ChargeStatus.Cancelled, ChargeStatus.Cancelled, AcquirerDebt.Nothing),
-        new(ChargeOperation.Expire, ChargeStatus.Authorized, ChargeStatus.Expired, AcquirerDebt.Release),
+        new(ChargeOperation.Expire, ChargeStatus.Authorized, ChargeStatus.Expired, AcquirerDebt.Release, EventTypes.ChargeExpired),
     ];
 
     private static readonly Dictionary<(ChargeOperation, string), ChargeTransition> ByStart =

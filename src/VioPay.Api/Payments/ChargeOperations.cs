@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Pos;
@@ -74,7 +75,8 @@ public sealed class ChargeOperations(
             }
         }
 
-        if (!await store.InsertAsync(charge, record, cancellationToken))
+        var outcome = expired ? ChargeEvents.Outcome(charge, ChargeLifecycle.Find(ChargeOperation.Decline, ChargeStatus.Pending)!) : null;
+        if (!await store.InsertAsync(charge, record, outcome, cancellationToken))
         {
             return await keys.ReplayAsync(terminal.TerminalId, idempotencyKey!, record!.RequestFingerprint, cancellationToken);
         }
@@ -122,7 +124,8 @@ public sealed class ChargeOperations(
         ChargeLifecycle.Apply(charge, transition, time.GetUtcNow());
         var reversal = transition.Owed != AcquirerDebt.Nothing;
         var view = Serialize(ChargeView.Of(charge));
-        if (!await store.CompleteAsync(charge, charge.IdempotencyKey is null ? null : view, reversal ? "acquirer_timeout" : null, CancellationToken.None))
+        if (!await store.CompleteAsync(charge, charge.IdempotencyKey is null ? null : view, reversal ? "acquirer_timeout" : null,
+                ChargeEvents.Outcome(charge, transition), CancellationToken.None))
         {
             // The sweep judged this charge abandoned and reversed it first; its outcome is the one that stands.
             var swept = await db.Charges.AsNoTracking().FirstAsync(c => c.Id == charge.Id, CancellationToken.None);

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using VioPay.Api.Events;
 
 namespace VioPay.Api.Payments;
 
@@ -21,15 +22,27 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
         """;
 
     // The key is claimed in the same statement: a twin's INSERT waits for this one and then fails on the primary key.
-    private const string InsertChargeWithKey = """
-        WITH claimed AS (
+    private const string ClaimKey = """
+        claimed AS (
             INSERT INTO idempotency_records (terminal_id, key, request_fingerprint, state, resource_id, response_status, response_json,
                 created_at, expires_at)
             VALUES (@terminal_id, @idempotency_key, @request_fingerprint, @state, @id, @response_status, @response_json, @created_at, @expires_at))
-        """ + "\n" + InsertCharge;
+        """;
+
+    // A charge written with its outcome already (an expired card) reports it in the same statement (PROTOCOL §13.2).
+    private const string RaiseOnInsert = """
+        raised AS (
+            INSERT INTO events (id, merchant_id, type, created_at, data_json)
+            VALUES (@event_id, @merchant_id, @event_type, @event_created_at, @event_data))
+        """;
+
+    private const string InsertChargeWithKey = "WITH " + ClaimKey + "\n" + InsertCharge;
+    private const string InsertChargeWithEvent = "WITH " + RaiseOnInsert + "\n" + InsertCharge;
+    private const string InsertChargeWithKeyAndEvent = "WITH " + ClaimKey + ",\n" + RaiseOnInsert + "\n" + InsertCharge;
 
     // The outcome is written only onto a charge that is still pending: if the sweep got there first, nothing changes
-    // here and its outcome stands. The idempotency record and an owed reversal follow the charge, or nothing does.
+    // here and its outcome stands. The idempotency record, an owed reversal and the outcome's event (the webhooks'
+    // outbox, PROTOCOL §13.2) follow the charge, or nothing does: still one statement, one round trip.
     private const string Complete = """
         WITH completed AS (
             UPDATE charges SET status = @status, authorization_code = @authorization_code, rrn = @rrn, decline_code = @decline_code,
@@ -42,14 +55,23 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
             WHERE @has_key AND terminal_id = @terminal_id AND key = @idempotency_key AND EXISTS (SELECT 1 FROM completed)),
         owed AS (
             INSERT INTO acquirer_reversals (charge_id, reason, kind, attempts, created_at, next_attempt_at)
-            SELECT id, @reversal_reason, 'reversal', 0, @updated_at, @updated_at FROM completed WHERE @reversal)
+            SELECT id, @reversal_reason, 'reversal', 0, @updated_at, @updated_at FROM completed WHERE @reversal),
+        raised AS (
+            INSERT INTO events (id, merchant_id, type, created_at, data_json)
+            SELECT @event_id, @merchant_id, @event_type, @event_created_at, @event_data FROM completed WHERE @has_event)
         SELECT count(*) FROM completed
         """;
 
     /// <summary>Writes the charge (and claims its key); false when the key was already claimed, and then nothing is written.</summary>
-    public async Task<bool> InsertAsync(Charge charge, IdempotencyRecord? record, CancellationToken cancellationToken)
+    public async Task<bool> InsertAsync(Charge charge, IdempotencyRecord? record, OutboxEvent? outcome, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(record is null ? InsertCharge : InsertChargeWithKey);
+        await using var command = dataSource.CreateCommand((record, outcome) switch
+        {
+            (null, null) => InsertCharge,
+            (null, _) => InsertChargeWithEvent,
+            (_, null) => InsertChargeWithKey,
+            _ => InsertChargeWithKeyAndEvent,
+        });
         var p = command.Parameters;
         p.AddWithValue("id", charge.Id);
         p.AddWithValue("terminal_id", charge.TerminalId);
@@ -80,6 +102,11 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
             p.AddWithValue("expires_at", record.ExpiresAt);
         }
 
+        if (outcome is not null)
+        {
+            AddEvent(p, outcome);
+        }
+
         try
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -92,7 +119,8 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Records the acquirer's outcome; false when the charge was no longer pending (the sweep reversed it).</summary>
-    public async Task<bool> CompleteAsync(Charge charge, string? responseJson, string? reversalReason, CancellationToken cancellationToken)
+    public async Task<bool> CompleteAsync(Charge charge, string? responseJson, string? reversalReason, OutboxEvent? outcome,
+        CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(Complete);
         var p = command.Parameters;
@@ -110,6 +138,18 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
         p.Add(new NpgsqlParameter("response_json", NpgsqlDbType.Text) { Value = (object?)responseJson ?? DBNull.Value });
         p.AddWithValue("reversal", reversalReason is not null);
         p.Add(new NpgsqlParameter("reversal_reason", NpgsqlDbType.Varchar) { Value = (object?)reversalReason ?? DBNull.Value });
+        p.AddWithValue("has_event", outcome is not null);
+        p.AddWithValue("merchant_id", charge.MerchantId);
+        AddEvent(p, outcome);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    /// <summary>The event's columns; typed, so that a statement that writes no event still plans.</summary>
+    private static void AddEvent(NpgsqlParameterCollection p, OutboxEvent? outcome)
+    {
+        p.Add(new NpgsqlParameter("event_id", NpgsqlDbType.Varchar) { Value = (object?)outcome?.Id ?? DBNull.Value });
+        p.Add(new NpgsqlParameter("event_type", NpgsqlDbType.Varchar) { Value = (object?)outcome?.Type ?? DBNull.Value });
+        p.Add(new NpgsqlParameter("event_created_at", NpgsqlDbType.TimestampTz) { Value = (object?)outcome?.CreatedAt ?? DBNull.Value });
+        p.Add(new NpgsqlParameter("event_data", NpgsqlDbType.Jsonb) { Value = (object?)outcome?.DataJson ?? DBNull.Value });
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
 
@@ -191,10 +192,12 @@ public sealed class HoldOperations(
         if (charge.PendingOperation == HoldOperation.Capture)
         {
             var tip = charge.PendingTipMinor ?? 0;
-            ChargeLifecycle.Apply(charge, ChargeLifecycle.Find(ChargeOperation.Capture, charge.Status)!, now);
+            var capture = ChargeLifecycle.Find(ChargeOperation.Capture, charge.Status)!;
+            ChargeLifecycle.Apply(charge, capture, now);
             charge.AmountMinor = amount + tip;
             charge.TipMinor = tip > 0 ? tip : null;
             charge.CapturedAt = now;
+            await ChargeEvents.RaiseAsync(db, time, charge, capture, CancellationToken.None);
         }
         else
         {

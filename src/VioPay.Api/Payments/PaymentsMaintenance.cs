@@ -97,6 +97,7 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
             var transition = ChargeLifecycle.Find(ChargeOperation.Expire, charge.Status)!;
             ChargeLifecycle.Apply(charge, transition, now);
             db.AcquirerReversals.Add(ChargeLifecycle.Debt(charge, transition, "hold_expired", now)!);
+            await Events.ChargeEvents.RaiseAsync(db, time, charge, transition, cancellationToken);
             logger.LogInformation("Authorization {ChargeId} expired; its release is queued", charge.Id);
         }
 
@@ -123,6 +124,7 @@ public sealed class PaymentsMaintenance(IServiceScopeFactory scopes, IOptions<Pa
             ChargeLifecycle.Apply(charge, transition, now);
             charge.DeclineCode = SweptDeclineCode;
             db.AcquirerReversals.Add(ChargeLifecycle.Debt(charge, transition, "abandoned_pending", now)!);
+            await Events.ChargeEvents.RaiseAsync(db, time, charge, transition, cancellationToken);
             if (charge.IdempotencyKey is not null)
             {
                 var json = System.Text.Json.JsonSerializer.Serialize(ChargeView.Of(charge), Pos.PosEnvelopes.PlaintextJson);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Pos;
@@ -62,6 +63,7 @@ public sealed class RefundOperations(
                 .FirstOrDefaultAsync(cancellationToken)
                 ?? throw ChargeOperations.ChargeNotFound();
             refund = Reserve(charge, input, idempotencyKey, now);
+            EventOutbox.Raise(db, time, charge.MerchantId, EventTypes.RefundCreated, RefundView.Of(refund));
             refund.IdempotencyScope = idempotencyKey is not null && scope.IdempotencyScope != charge.TerminalId ? scope.IdempotencyScope : null;
             if (record is not null)
             {

@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using VioPay.Api.Audit;
+using VioPay.Api.Backoffice;
 using VioPay.Api.Devices;
+using VioPay.Api.Events;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;
@@ -150,6 +152,7 @@ public static class ActivationApi
                 throw ApiException.Gone("Pairing code expired; show a new code on the device");
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var number = await db.Database.SqlQueryRaw<long>($"SELECT nextval('{VioPayDbContext.TerminalNumberSequence}') AS \"Value\"")
             .SingleAsync(cancellationToken);
         var terminalId = $"TID-{number:D6}";
@@ -172,6 +175,10 @@ public static class ActivationApi
             throw ApiException.Conflict("Device is already claimed");
         }
 
+        // The event carries the device as the backoffice shows it, read back inside the claim's own transaction.
+        EventOutbox.Raise(db, time, merchantId, EventTypes.DeviceClaimed, await DeviceViews.OneAsync(db, device.Id, cancellationToken));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         await codes.ConsumeAsync(device.Id);
         return TypedResults.Ok(new ClaimResponse(device.Id, terminalId, DeviceStatus.Claimed));
     }

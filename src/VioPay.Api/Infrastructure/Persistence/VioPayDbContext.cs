@@ -36,6 +36,9 @@ public sealed class VioPayDbContext(DbContextOptions<VioPayDbContext> options) :
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
     public DbSet<LmkRecord> LmkRecord => Set<LmkRecord>();
     public DbSet<OutboxEvent> Events => Set<OutboxEvent>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts => Set<WebhookDeliveryAttempt>();
 
     /// <summary>Terminal ids are <c>TID-</c> + this sequence's next value, zero-padded to 6 digits.</summary>
     public const string TerminalNumberSequence = "terminal_number_seq";

@@ -64,6 +64,9 @@ public sealed class LmkRotation(VioPayDbContext db, LocalMasterKey current, Loca
             await RewrapAsync("server_keys", db.ServerKeys.OrderBy(k => k.Name).Select(k => k.Name),
                 ids => db.ServerKeys.Where(k => ids.Contains(k.Name)).ToListAsync(cancellationToken),
                 k => k.Name, k => [(k.KeyBlock, b => k.KeyBlock = b)], dryRun, cancellationToken),
+            await RewrapAsync("webhook_endpoints", db.WebhookEndpoints.OrderBy(e => e.Id).Select(e => e.Id),
+                ids => db.WebhookEndpoints.Where(e => ids.Contains(e.Id)).ToListAsync(cancellationToken),
+                e => e.Id, e => [(e.SecretBlock, b => e.SecretBlock = b)], dryRun, cancellationToken),
         };
 
         if (!dryRun)

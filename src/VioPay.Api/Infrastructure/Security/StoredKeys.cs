@@ -23,6 +23,14 @@ public static class StoredKeys
         new Tr31Header("M7", 'H', 'V', "00", 'N', [HmacSha256]),
         new Tr31Header("M7", 'H', 'C', "00", 'N', [HmacSha256]));
 
+    /// <summary>
+    /// A webhook endpoint's signing secret (PROTOCOL §13.2): an HMAC-SHA256 key the server only signs with (M7, H, G);
+    /// the wrapped bytes are the UTF-8 of the whole <c>whsec_…</c> string, which is the HMAC key itself.
+    /// </summary>
+    public static StoredKey WebhookSecret(string endpointId) => new("webhook-secret", endpointId,
+        new Tr31Header("M7", 'H', 'G', "00", 'N', [HmacSha256]),
+        new Tr31Header("M7", 'H', 'G', "00", 'N', [HmacSha256]));
+
     /// <summary>A device's zone master key: the server only wraps the TMK under it (K0, A, E).</summary>
     public static StoredKey Zmk(string deviceId) => new("zmk", deviceId,
         new Tr31Header("K0", 'A', 'E', "00", 'N', []),

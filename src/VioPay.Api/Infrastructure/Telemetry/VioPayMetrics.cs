@@ -19,6 +19,7 @@ public sealed class VioPayMetrics
     private readonly Counter<long> _maintenanceRounds;
     private readonly Counter<long> _authFailures;
     private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _webhookDeliveries;
 
     // Written by MoneyAtRiskGauges, read by the collection callbacks: a scrape never runs a query.
     private MoneyAtRisk? _atRisk;
@@ -39,6 +40,8 @@ public sealed class VioPayMetrics
             "Requests answered 401, by reason.");
         _rateLimited = meter.CreateCounter<long>("viopay.rate_limited", "{request}",
             "Requests answered 429, by the limit that was reached.");
+        _webhookDeliveries = meter.CreateCounter<long>("viopay.webhook.deliveries", "{attempt}",
+            "Webhook delivery attempts, by outcome (delivered, retrying, failed: given up, cancelled: endpoint deleted).");
         meter.CreateObservableGauge("viopay.reversals.owed", ObserveOwed, "{reversal}",
             "Reversals, voids and releases owed to the acquirer and not acknowledged yet, by kind (all instances; refreshed periodically).");
         meter.CreateObservableGauge("viopay.charges.pending_stale", ObservePendingStale, "{charge}",
@@ -53,6 +56,8 @@ public sealed class VioPayMetrics
             { "decline_code", charge.DeclineCode ?? "none" },
             { "brand", charge.CardBrand },
         });
+
+    public void WebhookDelivery(string outcome) => _webhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void AcquirerCall(string acquirer, string operation, string outcome, TimeSpan elapsed) =>
         _acquirerDuration.Record(elapsed.TotalSeconds, new TagList
