@@ -95,6 +95,10 @@ public sealed class LmkRotationTests
                 await terminal.PairAndClaimAsync(portal);
                 await terminal.ActivateFullyAsync();
                 Assert.Equal("approved", (await terminal.ChargeOkAsync()).Text("status"));
+                // A webhook endpoint's signing secret is a key block too (TEST-NET-1 address: never routed).
+                var endpoint = await portal.PostAsync("/merchant/webhook-endpoints",
+                    System.Net.Http.Json.JsonContent.Create(new { url = "https://192.0.2.10/hooks", events = new[] { "*" } }));
+                Assert.Equal(HttpStatusCode.Created, endpoint.StatusCode);
                 // The procedure: stop (or drain) every instance before rotating.
                 await before.TerminateAsync(TimeSpan.FromSeconds(30));
             }
@@ -102,7 +106,7 @@ public sealed class LmkRotationTests
             var blocks = await BlocksAsync(backends);
             var dry = await ApiProcess.RunToExitAsync(backends.Environment(newLmk), Patience, "rotate-lmk", "--new-lmk-env", "VIOPAY_NEW_LMK", "--dry-run");
             Assert.True(dry.ExitCode == 0, dry.ToString());
-            Assert.True(dry.Json.GetProperty("rewrapped").GetInt32() >= 9, dry.Stdout); // ZMK, identity secret, 6 key-set keys, signing key
+            Assert.True(dry.Json.GetProperty("rewrapped").GetInt32() >= 10, dry.Stdout); // ZMK, identity secret, 6 key-set keys, signing key, webhook secret
             Assert.Equal(blocks, await BlocksAsync(backends));
             Assert.Equal(0, (await ApiProcess.RunToExitAsync(backends.Environment(), Patience, "check-lmk")).ExitCode);
 
@@ -155,7 +159,7 @@ public sealed class LmkRotationTests
     {
         const string sql = """
             SELECT zmk_block FROM devices UNION ALL SELECT secret_block FROM device_identity_keys
-            UNION ALL SELECT key_block FROM server_keys
+            UNION ALL SELECT key_block FROM server_keys UNION ALL SELECT secret_block FROM webhook_endpoints
             UNION ALL SELECT unnest(ARRAY[tmk_block, kek_block, msk_block, tpk_block, tdk_block, mac_block]) FROM key_sets
             """;
         await using var connection = new NpgsqlConnection(backends.Postgres);

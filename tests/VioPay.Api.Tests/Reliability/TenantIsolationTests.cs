@@ -34,6 +34,13 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
         var settingsA = await portalA.PutAsJsonAsync("/merchant/settings", new { tip_info = new { enabled = true } });
         Assert.Equal(HttpStatusCode.OK, settingsA.StatusCode);
 
+        // A webhook endpoint of A (TEST-NET-1: never routed) and one of A's events.
+        var endpointA = await portalA.PostAsJsonAsync("/merchant/webhook-endpoints", new { url = "https://192.0.2.10/hooks", events = new[] { "*" } });
+        Assert.Equal(HttpStatusCode.Created, endpointA.StatusCode);
+        var endpointIdA = JsonDocument.Parse(await endpointA.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var eventA = JsonDocument.Parse(await portalA.GetStringAsync("/merchant/events?limit=1")).RootElement.GetProperty("data")[0]
+            .GetProperty("id").GetString()!;
+
         // Attacker B: another merchant of another reseller, with its own activated terminal and a reseller user.
         var (attacker, portalB, merchantB) = await app.ActivatedTerminalAsync();
         await attacker.AttestAsync();
@@ -157,6 +164,19 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             ["PUT /merchant/settings"] = async () => Assert.Equal(HttpStatusCode.OK, (await portalB.PutAsJsonAsync("/merchant/settings", new { tip_info = new { enabled = false } })).StatusCode),
             ["PUT /merchant/terminal-parameters"] = async () => Assert.Equal(HttpStatusCode.OK, (await portalB.PutAsJsonAsync("/merchant/terminal-parameters", new { b = 1 })).StatusCode),
 
+            // Webhooks (PROTOCOL §13): B neither sees nor touches A's endpoints and events; what B creates is B's own.
+            ["POST /merchant/webhook-endpoints"] = async () =>
+            {
+                var created = await portalB.PostAsJsonAsync("/merchant/webhook-endpoints", new { url = "https://192.0.2.11/b", events = new[] { "*" } });
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                Assert.DoesNotContain("192.0.2.11", await portalA.GetStringAsync("/merchant/webhook-endpoints"), StringComparison.Ordinal);
+            },
+            ["GET /merchant/webhook-endpoints"] = async () => Assert.DoesNotContain(endpointIdA, await portalB.GetStringAsync("/merchant/webhook-endpoints"), StringComparison.Ordinal),
+            ["DELETE /merchant/webhook-endpoints/{endpointId}"] = async () => await Expect(await portalB.DeleteAsync($"/merchant/webhook-endpoints/{endpointIdA}"), HttpStatusCode.NotFound, "4004"),
+            ["POST /merchant/webhook-endpoints/{endpointId}/test"] = async () => await Expect(await portalB.PostAsync($"/merchant/webhook-endpoints/{endpointIdA}/test", null), HttpStatusCode.NotFound, "4004"),
+            ["GET /merchant/events"] = async () => Assert.DoesNotContain(eventA, await portalB.GetStringAsync("/merchant/events?limit=100"), StringComparison.Ordinal),
+            ["GET /merchant/events/{eventId}"] = async () => await Expect(await portalB.GetAsync($"/merchant/events/{eventA}"), HttpStatusCode.NotFound, "4004"),
+
             // Reseller routes: a merchant's session is refused; B's reseller sees none of A's reseller's devices.
             ["POST /reseller/devices"] = async () => await Expect(await portalB.PostAsJsonAsync("/reseller/devices", new { }), HttpStatusCode.Forbidden, "4003"),
             ["GET /reseller/devices"] = async () => Assert.DoesNotContain(unclaimedA.DeviceId, await resellerB.GetStringAsync("/reseller/devices"), StringComparison.Ordinal),
@@ -191,6 +211,7 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
         }
 
         // A's data is exactly as it was.
+        Assert.Contains(endpointIdA, await portalA.GetStringAsync("/merchant/webhook-endpoints"), StringComparison.Ordinal);
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
         var charge = await db.Charges.AsNoTracking().SingleAsync(c => c.Id == chargeA);
