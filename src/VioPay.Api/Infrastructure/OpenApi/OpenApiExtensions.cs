@@ -21,6 +21,8 @@ public static class OpenApiExtensions
             "increments, captures, refunds, cancels, recovery by Idempotency-Key and the day close (docs/PROTOCOL.md §8, §11).",
         ["Backoffice: merchant"] = "A merchant's devices, settings, charges, refunds and closed batches (Bearer with a merchant session).",
         ["Backoffice: reseller"] = "A reseller's device inventory and its assignment to merchants (Bearer with a reseller session, §12.1).",
+        ["Webhooks"] = "A merchant's webhook endpoints and events: signed POSTs (VioPay-Signature: t=…,v1=hex HMAC-SHA256) retried with " +
+            "back-off for 72 h, and the events list with each event's delivery attempts (Bearer with a merchant session, docs/PROTOCOL.md §13.1-§13.3).",
     };
 
     public static WebApplicationBuilder AddApiDocumentation(this WebApplicationBuilder builder)
