@@ -171,7 +171,19 @@ public sealed class WebhookDispatcher(NpgsqlDataSource dataSource, IHttpClientFa
     private async Task<Outcome> SendAsync(Due delivery)
     {
         var body = Body(delivery);
-        var secret = lmk.Unprotect(StoredKeys.WebhookSecret(delivery.EndpointId), delivery.SecretBlock);
+        byte[] secret;
+        try
+        {
+            secret = lmk.Unprotect(StoredKeys.WebhookSecret(delivery.EndpointId), delivery.SecretBlock);
+        }
+        catch (StoredKeyException e)
+        {
+            // A block that does not open as this endpoint's secret (tampered with, or moved from another row): nothing is
+            // sent unsigned; the attempt is recorded, and retried like any other failure.
+            logger.LogError("Webhook secret of {EndpointId} refused: {Reason}", delivery.EndpointId, e.Error);
+            return new Outcome(null, "stored_key_invalid");
+        }
+
         string signature;
         try
         {
