@@ -30,10 +30,16 @@ public sealed class EventsApiTests(VioPayApp app) : IClassFixture<VioPayApp>
         AssertSameJson(await portal.GetJsonAsync($"/merchant/charges/{declinedId}"), declined.GetProperty("data"));
         Assert.Equal("card_declined", declined.GetProperty("data").Text("decline_code"));
 
-        // An expired card is declined by the server itself, in the charge's first statement: the event comes with it.
-        var expiredId = (await terminal.ChargeOkAsync(terminal.ChargeJson(expiryYear: 2020))).Text("charge_id");
+        // An expired card is declined by the server itself, in the charge's first statement (its key claimed in the same
+        // one): the event comes with it, and a replay of the key raises nothing more.
+        var key = Guid.NewGuid().ToString();
+        var expiredJson = terminal.ChargeJson(expiryYear: 2020);
+        var expiredId = (await terminal.ChargeOkAsync(expiredJson, key)).Text("charge_id");
         var expired = await portal.EventAsync("charge.declined", e => e.GetProperty("data").Text("charge_id") == expiredId);
         Assert.Equal("expired_card", expired.GetProperty("data").Text("decline_code"));
+        Assert.Equal(expiredId, (await terminal.ChargeOkAsync(expiredJson, key)).Text("charge_id"));
+        var declinedEvents = (await portal.GetJsonAsync("/merchant/events?type=charge.declined")).GetProperty("data").EnumerateArray();
+        Assert.Single(declinedEvents, e => e.GetProperty("data").Text("charge_id") == expiredId);
 
         var refund = (await terminal.SendEncryptedOkAsync(terminal.RefundRequest(approvedId, "500"))).Body;
         var refunded = await portal.EventAsync("refund.created", e => e.GetProperty("data").Text("refund_id") == refund.Text("refund_id"));
