@@ -25,7 +25,8 @@ public sealed class WebhookDispatcher(NpgsqlDataSource dataSource, IHttpClientFa
     public const string EventIdHeader = "VioPay-Event-Id";
 
     // The events not fanned out yet, oldest first, locked so that another instance skips them; the deliveries and the
-    // dispatched mark are one statement, so both commit or neither does. A ping was delivered to its one endpoint when
+    // dispatched mark are one statement, so both commit or neither does. An event goes to the endpoints that existed when
+    // it happened, whenever the fan-out runs. A ping was delivered to its one endpoint when
     // it was written (WebhookEndpointsApi), and is written already dispatched.
     private const string FanOut = """
         WITH batch AS (
@@ -35,6 +36,7 @@ public sealed class WebhookDispatcher(NpgsqlDataSource dataSource, IHttpClientFa
             INSERT INTO webhook_deliveries (event_id, endpoint_id, status, attempts, next_attempt_at, created_at)
             SELECT b.id, w.id, 'pending', 0, @now, @now FROM batch b
             JOIN webhook_endpoints w ON w.merchant_id = b.merchant_id AND w.deleted_at IS NULL AND b.type <> 'ping'
+                AND w.created_at <= b.created_at
                 AND (w.events @> ARRAY['*']::text[] OR w.events @> ARRAY[b.type]::text[])
             ON CONFLICT (event_id, endpoint_id) DO NOTHING
             RETURNING 1),
