@@ -30,7 +30,7 @@ public sealed class WebhookDispatcher(NpgsqlDataSource dataSource, IHttpClientFa
     // it was written (WebhookEndpointsApi), and is written already dispatched.
     private const string FanOut = """
         WITH batch AS (
-            SELECT id, merchant_id, type FROM events WHERE dispatched_at IS NULL
+            SELECT id, merchant_id, type, created_at FROM events WHERE dispatched_at IS NULL
             ORDER BY sequence LIMIT @limit FOR UPDATE SKIP LOCKED),
         fanned AS (
             INSERT INTO webhook_deliveries (event_id, endpoint_id, status, attempts, next_attempt_at, created_at)
@@ -90,7 +90,7 @@ public sealed class WebhookDispatcher(NpgsqlDataSource dataSource, IHttpClientFa
             }
             catch (Exception e) when (Infrastructure.Errors.ApiExceptionHandler.IsDependencyFailure(e))
             {
-                logger.LogWarning("Webhook dispatch skipped a round: {Reason}", e.GetType().Name);
+                logger.LogWarning("Webhook dispatch skipped a round: {Reason} {SqlState}", e.GetType().Name, (e as PostgresException)?.SqlState);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
