@@ -9,7 +9,7 @@ namespace VioPay.Api.Tests.Foundation;
 
 /// <summary>
 /// Issue 10 point 11: every answer that carries a secret (provisioning, identity keys, key sets, pairing codes,
-/// attestation and Bearer tokens) is <c>Cache-Control: no-store</c>, so no cache or proxy on the way keeps a copy.
+/// attestation and Bearer tokens, webhook secrets) is <c>Cache-Control: no-store</c>, so no cache or proxy on the way keeps a copy.
 /// </summary>
 public sealed class NoStoreTests(VioPayApp app) : IClassFixture<VioPayApp>
 {
@@ -17,6 +17,7 @@ public sealed class NoStoreTests(VioPayApp app) : IClassFixture<VioPayApp>
     [
         "POST /client/session", "POST /auth/token", "POST /merchant/devices", "POST /reseller/devices",
         "POST /merchant/devices/{deviceId}/identity-keys", "POST /pos/pairing-code", "POST /pos/attest", "POST /pos/keys",
+        "POST /merchant/webhook-endpoints",
     ];
 
     [Fact]
@@ -33,6 +34,9 @@ public sealed class NoStoreTests(VioPayApp app) : IClassFixture<VioPayApp>
         var portal = await app.PortalClientAsync(merchant);
         answers["POST /merchant/devices"] = await portal.PostAsJsonAsync("/merchant/devices", new { label = "Till" });
         answers["POST /reseller/devices"] = await (await app.ResellerClientAsync(merchant.ResellerId)).PostAsJsonAsync("/reseller/devices", new { });
+        // A webhook secret (PROTOCOL §13.1); TEST-NET-1, never routed.
+        answers["POST /merchant/webhook-endpoints"] = await portal.PostAsJsonAsync("/merchant/webhook-endpoints",
+            new { url = "https://192.0.2.10/hooks", events = new[] { "*" } });
 
         var terminal = await app.ProvisionAsync(portal);
         answers["POST /merchant/devices/{deviceId}/identity-keys"] = await portal.PostAsync($"/merchant/devices/{terminal.DeviceId}/identity-keys", null);
