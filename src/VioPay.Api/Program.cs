@@ -1,4 +1,5 @@
 using VioPay.Api.Backoffice;
+using VioPay.Api.Fleet;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Cli;
 using VioPay.Api.Infrastructure.Errors;
@@ -36,6 +37,7 @@ builder.AddLocalMasterKey();
 builder.AddBackofficeAuthentication();
 builder.AddPosServices();
 builder.AddPayments();
+builder.AddFleet();
 builder.AddHealth();
 builder.AddApiDocumentation();
 
@@ -71,7 +73,10 @@ app.MapAttestApi();
 app.MapKeysApi();
 app.MapChargesApi();
 app.MapBatchesApi();
-app.MapDevicesBackofficeApi();
+app.MapHeartbeatApi();
+app.MapMerchantDevicesApi();
+app.MapMerchantSettingsApi();
+app.MapTerminalParametersApi();
 app.MapInventoryBackofficeApi();
 app.MapChargesBackofficeApi();
 app.MapChargeActionsBackofficeApi();

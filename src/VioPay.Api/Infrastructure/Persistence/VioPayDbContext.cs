@@ -36,6 +36,7 @@ public sealed class VioPayDbContext(DbContextOptions<VioPayDbContext> options) :
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
     public DbSet<LmkRecord> LmkRecord => Set<LmkRecord>();
     public DbSet<OutboxEvent> Events => Set<OutboxEvent>();
+    public DbSet<Fleet.DevicePresence> DevicePresence => Set<Fleet.DevicePresence>();
 
     /// <summary>Terminal ids are <c>TID-</c> + this sequence's next value, zero-padded to 6 digits.</summary>
     public const string TerminalNumberSequence = "terminal_number_seq";
