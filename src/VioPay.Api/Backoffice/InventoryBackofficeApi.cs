@@ -24,7 +24,8 @@ public static class InventoryBackofficeApi
         [System.Text.Json.Serialization.JsonExtensionData]
         public Dictionary<string, System.Text.Json.JsonElement>? UnknownFields { get; init; }
 
-        public Guid Merchant => Guid.Parse(MerchantId!);
+        /// <summary>The merchant id, once <see cref="Validate"/> has passed.</summary>
+        public Guid MerchantGuid() => Guid.Parse(MerchantId!);
 
         public void Validate(IDictionary<string, string> fields)
         {
@@ -81,7 +82,7 @@ public static class InventoryBackofficeApi
     {
         var session = http.Session();
         var resellerId = session.ResellerId!.Value;
-        var merchantId = BackofficeJson.Read<AssignDeviceRequest>(http, optional: true).Merchant;
+        var merchantId = BackofficeJson.Read<AssignDeviceRequest>(http, optional: true).MerchantGuid();
 
         var device = PosHeaderValidator.IsDeviceId(deviceId)
             ? await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.ResellerId == resellerId, cancellationToken)

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using VioPay.Api.Audit;
 using VioPay.Api.Devices;
 using VioPay.Api.Events;
-using VioPay.Api.Fleet;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;

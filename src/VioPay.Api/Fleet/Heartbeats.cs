@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using VioPay.Api.Backoffice;
+using VioPay.Api.Devices;
 using VioPay.Api.Events;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
@@ -32,8 +33,10 @@ public static class HeartbeatActions
 /// answer tells it to fetch its config again when its <c>config_version</c> is not the server's, and to rotate keys when
 /// its active set expires within <c>Pos:KeyRotationNoticeDays</c>.
 /// <para>
-/// Heartbeats are the most frequent request of an idle fleet, so the write is one upsert that writes nothing when nothing
-/// reported changed and the last write is younger than half a heartbeat interval: <c>last_seen_at</c> then lags by at most
+/// Heartbeats are the most frequent request of an idle fleet, so a heartbeat is one statement, one round trip: an upsert
+/// that writes nothing when nothing reported changed and the last write is younger than half a heartbeat interval, and
+/// the read of the merchant's settings its config_version is computed from (the terminal and its key set come from the
+/// <see cref="TerminalDirectory"/> cache, like a charge's): <c>last_seen_at</c> then lags by at most
 /// that much, well inside the three intervals connectivity allows. A device the offline sweep marked offline is written
 /// instead in a transaction that clears the mark and raises <c>device.online</c>; the conditional clear lets exactly one
 /// heartbeat (on any instance) take that transition.
@@ -53,8 +56,9 @@ public sealed partial class Heartbeats(VioPayDbContext db, DeviceViews views, IO
     [GeneratedRegex("^cv_[0-9A-Fa-f]{16}$")]
     private static partial Regex ConfigVersionPattern();
 
-    // Written: 0; nothing to write (no change, last write recent): 1; the row is marked offline (or changed under us): 2.
-    private const string UpsertSql = """
+    // One round trip: the upsert, what it did (written: 0; nothing to write, no change and the last write recent: 1; the
+    // row is marked offline, or changed under us: 2), and the merchant columns config_version is computed from.
+    private const string BeatSql = """
         WITH before_write AS (SELECT last_seen_at, offline_at FROM device_presence WHERE device_id = @id),
         written AS (
             INSERT INTO device_presence AS p (device_id, last_seen_at, app_version, battery_percent, network, queued_transactions)
@@ -65,9 +69,12 @@ public sealed partial class Heartbeats(VioPayDbContext db, DeviceViews views, IO
                 OR (p.app_version, p.battery_percent, p.network, p.queued_transactions) IS DISTINCT FROM
                    (excluded.app_version, excluded.battery_percent, excluded.network, excluded.queued_transactions))
             RETURNING 1)
-        SELECT CASE WHEN EXISTS (SELECT 1 FROM written) THEN 0
-                    WHEN EXISTS (SELECT 1 FROM before_write WHERE offline_at IS NOT NULL OR last_seen_at <= @quiet_before) THEN 2
-                    ELSE 1 END AS "Value"
+        SELECT json_build_object(
+            'outcome', CASE WHEN EXISTS (SELECT 1 FROM written) THEN 0
+                            WHEN EXISTS (SELECT 1 FROM before_write WHERE offline_at IS NOT NULL OR last_seen_at <= @quiet_before) THEN 2
+                            ELSE 1 END,
+            'merchant_key', m.merchant_key, 'name', m.name, 'settings', m.settings_json)::text AS "Value"
+        FROM merchants m WHERE m.id = @merchant_id
         """;
 
     /// <summary>Checks the plaintext: types, ranges and lengths, every bad field named (§10.10); null is absent, unknown members are ignored.</summary>
@@ -99,14 +106,13 @@ public sealed partial class Heartbeats(VioPayDbContext db, DeviceViews views, IO
     {
         var now = time.GetUtcNow();
         var device = terminal.Device;
-        var merchant = await CoreConfig.Select(db.Merchants.AsNoTracking().Where(m => m.Id == device.MerchantId)).FirstAsync(cancellationToken);
-        var configVersion = CoreConfig.Version(CoreConfig.Build(device, merchant, options.Value.HeartbeatIntervalSeconds));
-
-        if (await UpsertAsync(device.Id, input, now, cancellationToken) == 2)
+        var (outcome, merchant) = await UpsertAsync(device, input, now, cancellationToken);
+        if (outcome == 2)
         {
             await ComeBackOnlineAsync(device.Id, input, now, cancellationToken);
         }
 
+        var configVersion = CoreConfig.Version(CoreConfig.Build(device, merchant, options.Value.HeartbeatIntervalSeconds));
         var actions = new List<string>();
         if (input.ConfigVersion is { } sent && !string.Equals(sent, configVersion, StringComparison.OrdinalIgnoreCase))
         {
@@ -121,18 +127,23 @@ public sealed partial class Heartbeats(VioPayDbContext db, DeviceViews views, IO
         return new HeartbeatAnswer(PosTime.Format(now), configVersion, actions);
     }
 
-    private async Task<int> UpsertAsync(string deviceId, HeartbeatInput input, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(int Outcome, CoreConfig.MerchantPart Merchant)> UpsertAsync(Device device, HeartbeatInput input, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var quietBefore = now.AddSeconds(-options.Value.HeartbeatIntervalSeconds / 2.0);
-        var outcome = await db.Database.SqlQueryRaw<int>(UpsertSql,
-            Parameter("id", NpgsqlDbType.Varchar, deviceId),
+        var rows = await db.Database.SqlQueryRaw<string>(BeatSql,
+            Parameter("id", NpgsqlDbType.Varchar, device.Id),
+            Parameter("merchant_id", NpgsqlDbType.Uuid, device.MerchantId),
             Parameter("now", NpgsqlDbType.TimestampTz, now),
             Parameter("quiet_before", NpgsqlDbType.TimestampTz, quietBefore),
             Parameter("app_version", NpgsqlDbType.Varchar, input.AppVersion),
             Parameter("battery_percent", NpgsqlDbType.Integer, input.BatteryPercent),
             Parameter("network", NpgsqlDbType.Varchar, input.Network),
             Parameter("queued_transactions", NpgsqlDbType.Integer, input.QueuedTransactions)).ToListAsync(cancellationToken);
-        return outcome[0];
+        using var row = JsonDocument.Parse(rows.Single());
+        var root = row.RootElement;
+        return (root.GetProperty("outcome").GetInt32(), new CoreConfig.MerchantPart(root.GetProperty("merchant_key").GetString()!,
+            root.GetProperty("name").GetString()!, root.GetProperty("settings").GetRawText()));
     }
 
     /// <summary>
