@@ -34,11 +34,11 @@ public static class HeartbeatActions
 /// its active set expires within <c>Pos:KeyRotationNoticeDays</c>.
 /// <para>
 /// Heartbeats are the most frequent request of an idle fleet, so a heartbeat is one statement, one round trip: an upsert
-/// that writes nothing when nothing reported changed and the last write is younger than half a heartbeat interval, and
-/// the read of the merchant's settings its config_version is computed from (the terminal and its key set come from the
-/// <see cref="TerminalDirectory"/> cache, like a charge's): <c>last_seen_at</c> then lags by at most
-/// that much, well inside the three intervals connectivity allows. A device the offline sweep marked offline is written
-/// instead in a transaction that clears the mark and raises <c>device.online</c>; the conditional clear lets exactly one
+/// that writes nothing when nothing reported changed and the last write is younger than half a heartbeat interval
+/// (<c>last_seen_at</c> then lags by at most that much, well inside the three intervals connectivity allows), and the
+/// read of the merchant's settings that config_version is computed from. The terminal and its key set come from the
+/// <see cref="TerminalDirectory"/> cache, like a charge's. A device the offline sweep marked offline is written instead
+/// in a transaction that clears the mark and raises <c>device.online</c>; the conditional clear lets exactly one
 /// heartbeat (on any instance) take that transition.
 /// </para>
 /// </summary>
