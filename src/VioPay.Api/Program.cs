@@ -1,5 +1,6 @@
 using VioPay.Api.Backoffice;
 using VioPay.Api.Events;
+using VioPay.Api.Fleet;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Cli;
 using VioPay.Api.Infrastructure.Errors;
@@ -38,6 +39,7 @@ builder.AddBackofficeAuthentication();
 builder.AddPosServices();
 builder.AddPayments();
 builder.AddEvents();
+builder.AddFleet();
 builder.AddHealth();
 builder.AddApiDocumentation();
 
@@ -73,7 +75,10 @@ app.MapAttestApi();
 app.MapKeysApi();
 app.MapChargesApi();
 app.MapBatchesApi();
-app.MapDevicesBackofficeApi();
+app.MapHeartbeatApi();
+app.MapMerchantDevicesApi();
+app.MapMerchantSettingsApi();
+app.MapTerminalParametersApi();
 app.MapInventoryBackofficeApi();
 app.MapChargesBackofficeApi();
 app.MapChargeActionsBackofficeApi();

@@ -53,7 +53,8 @@ public sealed partial class PosTerminal
     }
 
     /// <summary>
-    /// POST /pos/config: decrypts the core configuration and stores terminal.terminal_id as the terminal id.
+    /// POST /pos/config: decrypts the core configuration and stores terminal.terminal_id as the terminal id and its
+    /// config_version, which heartbeats send.
     /// The caller owns (and disposes) the returned document.
     /// </summary>
     public async Task<JsonDocument> DownloadConfigAsync(CancellationToken ct = default)
@@ -73,6 +74,9 @@ public sealed partial class PosTerminal
         }
 
         _state.TerminalId = terminalId.GetString();
+        _state.ConfigVersion = document.RootElement.TryGetProperty("config_version", out var version) && version.ValueKind == JsonValueKind.String
+            ? version.GetString()
+            : null;
         return document;
     }
 

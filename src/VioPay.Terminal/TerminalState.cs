@@ -43,6 +43,10 @@ public sealed class TerminalState
     [JsonPropertyName("terminal_id")]
     public string? TerminalId { get; set; }
 
+    /// <summary>The <c>config_version</c> of the config last downloaded; every heartbeat sends it (PROTOCOL §13.4).</summary>
+    [JsonPropertyName("config_version")]
+    public string? ConfigVersion { get; set; }
+
     /// <summary>
     /// The set from the latest /pos/keys that /pos/activate has not yet confirmed. Config, terminal parameters and
     /// activate use its MSK (PROTOCOL §6, fine point 3); charges never do.

@@ -29,7 +29,7 @@ public sealed class CliTests(VioPayApp app) : IClassFixture<VioPayApp>
         foreach (var expected in new[]
                  {
                      "Provision", "Bootstrap", "Pairing code", "Claim", "Attest", "Keys", "KCV", "✓", "Config", "Terminal parameters",
-                     "Activate", "approved", "declined", "card_declined", "Partial refund", "cancelled", "Pre-authorization", "authorized",
+                     "Activate", "Heartbeat", "config_version", "approved", "declined", "card_declined", "Partial refund", "cancelled", "Pre-authorization", "authorized",
                      "Capture", "tip_amount", "Day close", "Totals EUR", "Reconciliation", "matched", "Demo complete",
                  })
         {
@@ -98,6 +98,42 @@ public sealed class CliTests(VioPayApp app) : IClassFixture<VioPayApp>
             var rotated = await RunAsync(["activate", "--state", state, .. credentials]);
             Assert.Contains("Keys rotated", rotated.Out, StringComparison.Ordinal);
             Assert.Equal(0, (await RunAsync("charge", "--state", state, "--amount", "100")).Code);
+        }
+        finally
+        {
+            File.Delete(state);
+        }
+    }
+
+    [Fact]
+    public async Task HeartbeatReportsPrintsTheActionsAndRefetchesAChangedConfig()
+    {
+        var merchant = await app.CreateMerchantAsync();
+        string[] credentials = ["--client-id", merchant.ClientId, "--client-secret", merchant.ClientSecret];
+        var state = Path.Combine(Path.GetTempPath(), $"viopay-cli-{Guid.NewGuid():N}.json");
+        try
+        {
+            Assert.Equal(0, (await RunAsync(["provision", "--state", state, .. credentials])).Code);
+            Assert.Equal(0, (await RunAsync(["activate", "--state", state, .. credentials])).Code);
+            var quiet = await RunAsync("heartbeat", "--state", state, "--battery", "55", "--network", "wifi");
+            Assert.True(quiet.Code == 0, quiet.Err);
+            Assert.Matches(@"actions\s+\(none\)", quiet.Out);
+
+            var portal = await app.PortalClientAsync(merchant);
+            (await System.Net.Http.Json.HttpClientJsonExtensions.PutAsJsonAsync(portal, "/merchant/settings", new { tip_info = new { enabled = true } }))
+                .EnsureSuccessStatusCode();
+            var changed = await RunAsync("heartbeat", "--state", state);
+            Assert.True(changed.Code == 0, changed.Err);
+            Assert.Contains("refetch_config", changed.Out, StringComparison.Ordinal);
+            Assert.Contains("Config refetched", changed.Out, StringComparison.Ordinal);
+
+            // The refetched version was saved in the state file: the next heartbeat has nothing to ask.
+            var settled = await RunAsync("heartbeat", "--state", state, "--json");
+            using var answer = JsonDocument.Parse(settled.Out);
+            Assert.Equal(0, answer.RootElement.GetProperty("actions").GetArrayLength());
+            var view = await portal.GetStringAsync($"/merchant/devices/{TerminalState.Load(state).DeviceId}");
+            Assert.Contains("\"battery_percent\":null", view, StringComparison.Ordinal);
+            Assert.Contains("\"connectivity\":\"online\"", view, StringComparison.Ordinal);
         }
         finally
         {

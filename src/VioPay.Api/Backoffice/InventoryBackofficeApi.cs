@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using VioPay.Api.Audit;
@@ -19,7 +18,23 @@ namespace VioPay.Api.Backoffice;
 /// </summary>
 public static class InventoryBackofficeApi
 {
-    public sealed record AssignDeviceRequest(string? MerchantId);
+    /// <summary><c>{ "merchant_id": "&lt;uuid&gt;" }</c>; anything else is 400 with <c>details.fields</c>.</summary>
+    public sealed record AssignDeviceRequest(string? MerchantId) : IBackofficeRequest
+    {
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public Dictionary<string, System.Text.Json.JsonElement>? UnknownFields { get; init; }
+
+        /// <summary>The merchant id, once <see cref="Validate"/> has passed.</summary>
+        public Guid MerchantGuid() => Guid.Parse(MerchantId!);
+
+        public void Validate(IDictionary<string, string> fields)
+        {
+            if (!Guid.TryParse(MerchantId, out _))
+            {
+                fields["merchant_id"] = "merchant_id is required: the id (UUID) of a merchant of this reseller.";
+            }
+        }
+    }
 
     public static IEndpointRouteBuilder MapInventoryBackofficeApi(this IEndpointRouteBuilder app)
     {
@@ -30,10 +45,13 @@ public static class InventoryBackofficeApi
             .WithName("CreateInventoryDevice")
             .WithSummary("Pre-provision an inventory device; only the merchant it is then assigned to may claim it. Secrets are answered once.")
             .WithNoStore()
+            .DocumentsJsonBody<CreateDeviceRequest>()
             .ProducesErrors(400, 401, 403, 413, 415, 503);
         reseller.MapGet("/devices", ListInventoryDevices)
-            .WithName("ListResellerDevices").WithSummary("Every device of this reseller, inventory and claimed, newest first.")
-            .ProducesErrors(401, 403, 503);
+            .WithName("ListResellerDevices")
+            .WithSummary("Every device of this reseller, inventory and claimed, newest first, paged and filtered as GET " +
+                "/merchant/devices (limit, cursor, status, connectivity). Answers {data, next_cursor}.")
+            .ProducesErrors(400, 401, 403, 503);
         reseller.MapPost("/devices/{deviceId}/assign", AssignDevice)
             .WithName("AssignInventoryDevice")
             .WithSummary("Assign an unclaimed inventory device to one merchant of this reseller, the only one that may then claim it " +
@@ -43,12 +61,12 @@ public static class InventoryBackofficeApi
         return app;
     }
 
-    private static async Task<Created<ProvisionedDevice>> CreateInventoryDevice(DevicesBackofficeApi.CreateDeviceRequest? request,
-        HttpContext http, DeviceProvisioning provisioning, CancellationToken cancellationToken)
+    private static async Task<Created<ProvisionedDevice>> CreateInventoryDevice(HttpContext http, DeviceProvisioning provisioning,
+        CancellationToken cancellationToken)
     {
         var session = http.Session();
-        DevicesBackofficeApi.Validate(request);
-        var device = await provisioning.ProvisionAsync(session.ResellerId!.Value, null, request?.Label, request?.Model,
+        var request = BackofficeJson.Read<CreateDeviceRequest>(http, optional: true);
+        var device = await provisioning.ProvisionAsync(session.ResellerId!.Value, null, request.Label, request.Model,
             Actor.User(session.UserId), cancellationToken);
         return TypedResults.Created($"/reseller/devices/{device.DeviceId}", device);
     }
@@ -56,15 +74,15 @@ public static class InventoryBackofficeApi
     private static async Task<Ok<DeviceList>> ListInventoryDevices(HttpContext http, VioPayDbContext db, CancellationToken cancellationToken)
     {
         var resellerId = http.Session().ResellerId;
-        return TypedResults.Ok(new DeviceList(await DeviceViews.ListAsync(db, db.Devices.Where(d => d.ResellerId == resellerId), cancellationToken)));
+        return TypedResults.Ok(await DeviceListQuery.PageAsync(http, db.Devices.Where(d => d.ResellerId == resellerId), cancellationToken));
     }
 
-    private static async Task<Ok<DeviceView>> AssignDevice(string deviceId, HttpContext http, VioPayDbContext db, TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<Ok<DeviceView>> AssignDevice(string deviceId, HttpContext http, VioPayDbContext db, DeviceViews views,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var session = http.Session();
         var resellerId = session.ResellerId!.Value;
-        var merchantId = ReadMerchantId(http);
+        var merchantId = BackofficeJson.Read<AssignDeviceRequest>(http, optional: true).MerchantGuid();
 
         var device = PosHeaderValidator.IsDeviceId(deviceId)
             ? await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.ResellerId == resellerId, cancellationToken)
@@ -107,25 +125,6 @@ public static class InventoryBackofficeApi
             }
         }
 
-        return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
-    }
-
-    /// <summary>The body <c>{ "merchant_id": "&lt;uuid&gt;" }</c>; anything else is 400 with <c>details.fields</c>.</summary>
-    private static Guid ReadMerchantId(HttpContext http)
-    {
-        var body = http.RawBody().IsEmpty ? new JsonObject() : BackofficeJson.ReadObject(http);
-        var fields = new Dictionary<string, string>();
-        Guid merchantId = default;
-        if (body["merchant_id"] is not JsonValue value || !value.TryGetValue<string>(out var text) || !Guid.TryParse(text, out merchantId))
-        {
-            fields["merchant_id"] = "merchant_id is required: the id (UUID) of a merchant of this reseller.";
-        }
-
-        foreach (var unknown in body.Select(p => p.Key).Where(k => k != "merchant_id"))
-        {
-            fields[unknown] = "Unknown field.";
-        }
-
-        return fields.Count > 0 ? throw ApiException.InvalidFields(fields) : merchantId;
+        return TypedResults.Ok(await views.OneAsync(device.Id, cancellationToken));
     }
 }

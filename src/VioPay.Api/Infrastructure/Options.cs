@@ -44,6 +44,21 @@ public sealed class PosOptions
 
     [Range(0, 3600)]
     public int TimestampMaxFutureSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// PROTOCOL §13.5: <c>device_config.heartbeat_interval_sec</c> in <c>/pos/config</c>; a device is online while its last
+    /// heartbeat is at most three intervals old.
+    /// </summary>
+    [Range(10, 3600)]
+    public int HeartbeatIntervalSeconds { get; set; } = 60;
+
+    /// <summary>PROTOCOL §13.4: a heartbeat answers <c>rotate_keys</c> while the active key set expires within this many days.</summary>
+    [Range(0, 3650)]
+    public int KeyRotationNoticeDays { get; set; } = 30;
+
+    /// <summary>How often each instance looks for devices that went quiet (<c>device.offline</c>).</summary>
+    [Range(1, 3600)]
+    public int OfflineSweepSeconds { get; set; } = 15;
 }
 
 /// <summary>Rate limits (PROTOCOL §10.14 and §12.2); counted in Redis so every instance shares them.</summary>

@@ -38,7 +38,8 @@ public static class KeysApi
 
         pos.MapPost("/config", Config)
             .WithName("PosConfig")
-            .WithSummary("Step 7a: core config (terminal id, merchant tip/tax/surcharge, EMV, security, branding) in an MSK envelope (TR31-DATA).")
+            .WithSummary("Step 7a: core config (terminal id, merchant tip/tax/surcharge, EMV, security, branding, device_config) plus key_set and " +
+                "config_version (PROTOCOL §13.4: cv_ + 16 hex of SHA-256 over the core config) in an MSK envelope (TR31-DATA).")
             .WithHeaders(PosDocs.AttestationToken)
             .Produces<MskEnvelope>()
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 426, 503);
@@ -83,33 +84,16 @@ public static class KeysApi
     }
 
     private static async Task<Ok<MskEnvelope>> Config(HttpContext http, VioPayDbContext db, PosEnvelopes envelopes,
-        TimeProvider time, CancellationToken cancellationToken)
+        IOptions<PosOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
         var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, time.GetUtcNow(), cancellationToken);
-        var merchant = await db.Merchants.AsNoTracking().FirstAsync(m => m.Id == device.MerchantId, cancellationToken);
-        var settings = JsonNode.Parse(merchant.SettingsJson)!.AsObject();
-        var config = new JsonObject
-        {
-            ["terminal"] = new JsonObject { ["terminal_id"] = device.TerminalId, ["device_id"] = device.Id },
-            ["merchant"] = new JsonObject
-            {
-                ["merchant_key"] = merchant.MerchantKey,
-                ["name"] = merchant.Name,
-                ["tip_info"] = settings["tip_info"]?.DeepClone() ?? new JsonObject(),
-                ["tax_info"] = settings["tax_info"]?.DeepClone() ?? new JsonObject(),
-                ["surcharge_info"] = settings["surcharge_info"]?.DeepClone() ?? new JsonObject(),
-            },
-            ["emv"] = new JsonObject
-            {
-                ["aid_list"] = new JsonArray("A0000000031010", "A0000000041010", "A000000025010801", "A0000001523010", "A0000000043060"),
-                ["terminal_capabilities"] = "E0F0C8",
-            },
-            ["security"] = new JsonObject { ["pin_required"] = true },
-            ["branding"] = new JsonObject { ["theme"] = "dark" },
-            ["device_config"] = new JsonObject { ["heartbeat_interval_sec"] = 60 },
-            ["key_set"] = new JsonObject { ["key_set_id"] = set.Id, ["mac_key_id"] = set.MacKeyId },
-        };
+        var merchant = await CoreConfig.Select(db.Merchants.AsNoTracking().Where(m => m.Id == device.MerchantId)).FirstAsync(cancellationToken);
+        var config = CoreConfig.Build(device, merchant, options.Value.HeartbeatIntervalSeconds);
+        // The version is taken over the core config alone (PROTOCOL §13.4), before the key set and the version join it.
+        var version = CoreConfig.Version(config);
+        config["key_set"] = new JsonObject { ["key_set_id"] = set.Id, ["mac_key_id"] = set.MacKeyId };
+        config["config_version"] = version;
         return TypedResults.Ok(envelopes.SealAnswer(set, config.ToJsonString()));
     }
 

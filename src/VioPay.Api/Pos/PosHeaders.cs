@@ -48,6 +48,10 @@ public sealed partial class PosHeaderValidator(IOptions<PosOptions> options, Tim
 
     public static bool IsDeviceId(string? value) => value is not null && DeviceIdPattern().IsMatch(value);
 
+    /// <summary>The semver a valid <c>User-Agent</c> carries (<c>Viopay-POS/1.4.2 (…)</c> → <c>1.4.2</c>), else null.</summary>
+    public static string? AppVersion(string? userAgent) =>
+        userAgent is not null && UserAgentPattern().Match(userAgent) is { Success: true } match ? match.Groups["version"].Value : null;
+
     /// <summary>Missing headers: 400 naming every required header and the missing ones.</summary>
     public static void RequirePresent(HttpRequest request, IReadOnlyList<string> required)
     {

@@ -43,7 +43,8 @@ public static class Flows
         using (var config = await terminal.DownloadConfigAsync(ct))
         {
             var merchant = config.RootElement.GetProperty("merchant");
-            step(new("Config (MSK envelope)", [("terminal_id", terminal.State.TerminalId!), ("merchant", merchant.GetProperty("name").GetString() ?? "")]));
+            step(new("Config (MSK envelope)", [("terminal_id", terminal.State.TerminalId!), ("merchant", merchant.GetProperty("name").GetString() ?? ""),
+                ("config_version", terminal.State.ConfigVersion ?? "")]));
         }
 
         var parameters = await terminal.DownloadTerminalParametersAsync(ct);
@@ -51,6 +52,43 @@ public static class Flows
 
         var activated = await terminal.ActivateAsync(ct: ct);
         step(new("Activate (MSK envelope both ways)", [("status", activated.Status), ("activated_at", activated.ActivatedAt.ToString("u"))]));
+    }
+
+    /// <summary>
+    /// One heartbeat and what its actions ask for: <c>refetch_config</c> downloads the config again (attest, config);
+    /// <c>rotate_keys</c> is reported, and <paramref name="rotate"/> performs it (attest, keys, config, activate).
+    /// </summary>
+    public static async Task<HeartbeatResult> HeartbeatAsync(PosTerminal terminal, HeartbeatReport report, bool rotate, Action<FlowStep> step,
+        CancellationToken ct)
+    {
+        var sent = terminal.State.ConfigVersion;
+        var beat = await terminal.HeartbeatAsync(report, ct);
+        step(new("Heartbeat (MSK envelope both ways)", [("server_time", beat.ServerTime.ToString("u")), ("config_version", beat.ConfigVersion),
+            ("sent_config_version", sent ?? "(none)"), ("actions", beat.Actions.Count == 0 ? "(none)" : string.Join(", ", beat.Actions))]));
+        if (beat.ShouldRefetchConfig)
+        {
+            (await terminal.RefetchConfigAsync(ct)).Dispose();
+            step(new("Config refetched (refetch_config)", [("config_version", terminal.State.ConfigVersion ?? "")]));
+        }
+
+        if (beat.ShouldRotateKeys)
+        {
+            if (rotate)
+            {
+                await terminal.AttestAsync(ct);
+                var keys = await terminal.InstallKeysAsync(ct);
+                (await terminal.DownloadConfigAsync(ct)).Dispose();
+                await terminal.ActivateAsync(ct: ct);
+                step(new("Keys rotated (rotate_keys)", [("key_set_id", keys.KeySetId)]));
+            }
+            else
+            {
+                step(new("Key rotation due (rotate_keys)", [("expires_at", terminal.State.Active?.ExpiresAt?.ToString("u") ?? ""),
+                    ("do", "viopay-terminal activate (or heartbeat --rotate)")]));
+            }
+        }
+
+        return beat;
     }
 
     /// <summary>"4111 11•• •••• 1111": what a receipt may show.</summary>

@@ -4,7 +4,7 @@ using VioPay.Terminal.Cli.Commands;
 namespace VioPay.Terminal.Cli;
 
 /// <summary>
-/// <c>viopay-terminal provision|activate|charge|increment|capture|refund|cancel|status|close-batch|demo|load</c>: the
+/// <c>viopay-terminal provision|activate|charge|increment|capture|refund|cancel|status|close-batch|heartbeat|demo|load</c>: the
 /// reference terminal on the command line, one class per command under <c>Cli/Commands/</c>. Every command takes --api
 /// (default $VIOPAY_API_URL or http://127.0.0.1:8080) and --json; the merchant's part (provisioning, claim) uses API
 /// client credentials from --client-id/--client-secret or $VIOPAY_CLIENT_ID/$VIOPAY_CLIENT_SECRET.
@@ -28,6 +28,7 @@ public sealed class TerminalCli(Func<Uri, HttpClient>? httpFactory = null)
         root.Subcommands.Add(new CancelCommand(cli).Build());
         root.Subcommands.Add(new StatusCommand(cli).Build());
         root.Subcommands.Add(new CloseBatchCommand(cli).Build());
+        root.Subcommands.Add(new HeartbeatCommand(cli).Build());
         root.Subcommands.Add(new DemoCommand(cli).Build());
         root.Subcommands.Add(new LoadCommand(cli).Build());
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, ct);

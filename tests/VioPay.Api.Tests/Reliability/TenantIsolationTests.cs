@@ -131,6 +131,16 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
                 var closed = (await attacker.SendEncryptedOkAsync(attacker.CloseRequest(new { charge_ids = new[] { chargeA, openChargeA } }))).Body;
                 Assert.Equal([chargeA, openChargeA], closed.GetProperty("reconciliation").GetProperty("missing_on_server").EnumerateArray().Select(x => x.GetString()));
             },
+            // A heartbeat is the signing terminal's own: B's MAC key under A's terminal id is refused, and A's device stays never_seen.
+            ["POST /pos/heartbeat"] = async () =>
+            {
+                var request = attacker.Signed(HttpMethod.Post, "/pos/heartbeat", attacker.EncryptedBody("""{"battery_percent":1}"""),
+                    signedTerminalId: victim.TerminalId);
+                request.Headers.Remove("X-Terminal-Id");
+                request.Headers.TryAddWithoutValidation("X-Terminal-Id", victim.TerminalId);
+                await Expect(await attacker.Http.SendAsync(request), HttpStatusCode.Unauthorized, "4001");
+                Assert.Equal("never_seen", (await portalA.DeviceViewAsync(victim.DeviceId)).Text("connectivity"));
+            },
             ["POST /pos/charge"] = async () =>
             {
                 // Charging as A's terminal needs A's MAC key: B's signature under A's terminal id is refused.
@@ -153,7 +163,15 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             ["GET /merchant/batches/{batchId}"] = async () => await Expect(await portalB.GetAsync($"/merchant/batches/{batchA}"), HttpStatusCode.NotFound, "4004"),
             ["GET /merchant/batches/{batchId}/transactions.csv"] = async () => await Expect(await portalB.GetAsync($"/merchant/batches/{batchA}/transactions.csv"), HttpStatusCode.NotFound, "4004"),
             ["GET /merchant/batches"] = async () => Assert.DoesNotContain(batchA, await portalB.GetStringAsync($"/merchant/batches?terminal_id={victim.TerminalId}"), StringComparison.Ordinal),
-            ["GET /merchant/devices"] = async () => Assert.DoesNotContain(victim.DeviceId, await portalB.GetStringAsync("/merchant/devices"), StringComparison.Ordinal),
+            ["GET /merchant/devices"] = async () =>
+            {
+                // B's own heartbeating terminal is listed online; A's device is in no page and no filter of B's list.
+                await attacker.HeartbeatOkAsync();
+                foreach (var query in new[] { "", "?connectivity=online", "?connectivity=never_seen", "?status=activated", "?limit=1" })
+                {
+                    Assert.DoesNotContain(victim.DeviceId, await portalB.GetStringAsync("/merchant/devices" + query), StringComparison.Ordinal);
+                }
+            },
             ["GET /merchant/charges"] = async () => Assert.DoesNotContain(chargeA, await portalB.GetStringAsync($"/merchant/charges?terminal_id={victim.TerminalId}"), StringComparison.Ordinal),
             ["POST /merchant/devices"] = async () =>
             {
@@ -179,7 +197,13 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
 
             // Reseller routes: a merchant's session is refused; B's reseller sees none of A's reseller's devices.
             ["POST /reseller/devices"] = async () => await Expect(await portalB.PostAsJsonAsync("/reseller/devices", new { }), HttpStatusCode.Forbidden, "4003"),
-            ["GET /reseller/devices"] = async () => Assert.DoesNotContain(unclaimedA.DeviceId, await resellerB.GetStringAsync("/reseller/devices"), StringComparison.Ordinal),
+            ["GET /reseller/devices"] = async () =>
+            {
+                foreach (var query in new[] { "", "?connectivity=never_seen", "?status=inactive" })
+                {
+                    Assert.DoesNotContain(unclaimedA.DeviceId, await resellerB.GetStringAsync("/reseller/devices" + query), StringComparison.Ordinal);
+                }
+            },
             // B's reseller cannot move A's inventory to B, nor hand B's own inventory to A's merchant; a merchant cannot assign.
             ["POST /reseller/devices/{deviceId}/assign"] = async () =>
             {

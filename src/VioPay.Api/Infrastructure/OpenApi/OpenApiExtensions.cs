@@ -19,6 +19,8 @@ public static class OpenApiExtensions
             "config, terminal parameters, activate (docs/PROTOCOL.md §4-§7).",
         ["POS payments"] = "The charge family: HMAC-signed requests with MSK-encrypted bodies both ways. Charges, pre-authorizations, " +
             "increments, captures, refunds, cancels, recovery by Idempotency-Key and the day close (docs/PROTOCOL.md §8, §11).",
+        ["POS fleet"] = "The terminal's heartbeat on the charge family's headers and envelopes: what it reports shows as connectivity " +
+            "in the backoffice, and the answer tells it to fetch its config again or rotate keys (docs/PROTOCOL.md §13.4-§13.5).",
         ["Backoffice: merchant"] = "A merchant's devices, settings, charges, refunds and closed batches (Bearer with a merchant session).",
         ["Backoffice: reseller"] = "A reseller's device inventory and its assignment to merchants (Bearer with a reseller session, §12.1).",
         ["Webhooks"] = "A merchant's webhook endpoints and events: signed POSTs (VioPay-Signature: t=…,v1=hex HMAC-SHA256) retried with " +

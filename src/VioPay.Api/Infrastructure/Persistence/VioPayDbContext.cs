@@ -39,6 +39,7 @@ public sealed class VioPayDbContext(DbContextOptions<VioPayDbContext> options) :
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<WebhookDeliveryAttempt> WebhookDeliveryAttempts => Set<WebhookDeliveryAttempt>();
+    public DbSet<Fleet.DevicePresence> DevicePresence => Set<Fleet.DevicePresence>();
 
     /// <summary>Terminal ids are <c>TID-</c> + this sequence's next value, zero-padded to 6 digits.</summary>
     public const string TerminalNumberSequence = "terminal_number_seq";

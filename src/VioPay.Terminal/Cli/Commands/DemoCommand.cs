@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace VioPay.Terminal.Cli.Commands;
 
 /// <summary>
-/// <c>demo</c>: a fresh simulated terminal through the whole flow and a day's business: an approved charge, a declined
+/// <c>demo</c>: a fresh simulated terminal through the whole flow, one heartbeat, and a day's business: an approved charge, a declined
 /// one, a partial refund, a cancel, a pre-authorization captured with a tip, and the day close.
 /// </summary>
 internal sealed class DemoCommand(CliContext cli)
@@ -12,7 +12,7 @@ internal sealed class DemoCommand(CliContext cli)
     {
         var command = new Command("demo",
             "Walk a fresh simulated terminal through provisioning, pairing, claim, attestation, key install, config, terminal " +
-            "parameters and activation, then an approved charge, a declined charge, a partial refund, a cancel, a pre-authorization " +
+            "parameters and activation, a heartbeat, then an approved charge, a declined charge, a partial refund, a cancel, a pre-authorization " +
             "captured with a tip, and the day close.");
         cli.AddCredentials(command);
         command.SetAction((result, ct) => cli.Guarded(result, async output =>
@@ -24,6 +24,8 @@ internal sealed class DemoCommand(CliContext cli)
                 ("zmk_kcv", device.Zmk.Kcv)]));
             var terminal = new PosTerminal(http, device.ToState());
             await Flows.ActivateAsync(terminal, portal, output.Step, ct);
+            var heartbeat = await Flows.HeartbeatAsync(terminal, new HeartbeatReport(BatteryPercent: 100, Network: "ethernet", QueuedTransactions: 0),
+                rotate: false, output.Step, ct);
 
             var year = DateTime.UtcNow.Year + 2;
             async Task<ChargeResult> Charge(string title, ChargeRequest request)
@@ -59,7 +61,7 @@ internal sealed class DemoCommand(CliContext cli)
             output.Line($"Demo complete: approved, declined, refunded, cancelled, pre-authorized and captured with a tip, day closed ({batch.Reconciliation.Status}).");
             output.Finish(new
             {
-                terminal.State.DeviceId, terminal.State.TerminalId, Approved = approved.ChargeId, Declined = declined.ChargeId,
+                terminal.State.DeviceId, terminal.State.TerminalId, heartbeat.ConfigVersion, Approved = approved.ChargeId, Declined = declined.ChargeId,
                 Refund = refund.RefundId, Cancelled = toCancel.ChargeId, Captured = captured.ChargeId, Batch = batch.BatchId,
             });
         }));
