@@ -73,7 +73,8 @@ internal sealed class OutboxEventConfiguration : IEntityTypeConfiguration<Outbox
         builder.Property(e => e.Sequence).UseIdentityAlwaysColumn();
         builder.HasIndex(e => e.Sequence).IsUnique();
         builder.Property(e => e.Type).HasMaxLength(40);
-        builder.Property(e => e.DataJson).HasColumnType("jsonb");
+        // json, not jsonb: a delivery carries the bytes the API serialized, key order included (jsonb reorders keys).
+        builder.Property(e => e.DataJson).HasColumnType("json");
         builder.HasIndex(e => new { e.MerchantId, e.CreatedAt });
         // The dispatcher's queue: only events not fanned out yet, so the index is as small as the backlog.
         builder.HasIndex(e => e.Sequence, "ix_events_undispatched").HasDatabaseName("ix_events_undispatched").HasFilter("dispatched_at IS NULL");

@@ -108,7 +108,7 @@ public static class KeysApi
     }
 
     private static async Task<Ok<MskEnvelope>> Activate(HttpContext http, VioPayDbContext db, PosEnvelopes envelopes,
-        TerminalDirectory terminals, TimeProvider time, CancellationToken cancellationToken)
+        TerminalDirectory terminals, TimeProvider time, DeviceViews views, CancellationToken cancellationToken)
     {
         var device = RequireClaimed(http.Device());
         var set = await KeySetIssuer.CurrentForActivationAsync(db, device.Id, time.GetUtcNow(), cancellationToken);
@@ -167,7 +167,7 @@ public static class KeysApi
 
             // The device as the backoffice shows it, read back inside this transaction, so the event commits with the change.
             EventOutbox.Raise(db, time, device.MerchantId!.Value, firstActivation ? EventTypes.DeviceActivated : EventTypes.DeviceKeysRotated,
-                await DeviceViews.OneAsync(db, device.Id, cancellationToken));
+                await views.OneAsync(device.Id, cancellationToken));
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -150,6 +150,6 @@ public sealed class ChargeStore(NpgsqlDataSource dataSource)
         p.Add(new NpgsqlParameter("event_id", NpgsqlDbType.Varchar) { Value = (object?)outcome?.Id ?? DBNull.Value });
         p.Add(new NpgsqlParameter("event_type", NpgsqlDbType.Varchar) { Value = (object?)outcome?.Type ?? DBNull.Value });
         p.Add(new NpgsqlParameter("event_created_at", NpgsqlDbType.TimestampTz) { Value = (object?)outcome?.CreatedAt ?? DBNull.Value });
-        p.Add(new NpgsqlParameter("event_data", NpgsqlDbType.Jsonb) { Value = (object?)outcome?.DataJson ?? DBNull.Value });
+        p.Add(new NpgsqlParameter("event_data", NpgsqlDbType.Json) { Value = (object?)outcome?.DataJson ?? DBNull.Value });
     }
 }

@@ -98,7 +98,7 @@ public static class ActivationApi
     }
 
     private static async Task<Ok<ClaimResponse>> Claim(ClaimRequest request, HttpContext http, VioPayDbContext db,
-        PairingCodes codes, RateLimiter limiter, IOptions<RateLimitOptions> limits, TimeProvider time,
+        PairingCodes codes, RateLimiter limiter, IOptions<RateLimitOptions> limits, TimeProvider time, DeviceViews views,
         CancellationToken cancellationToken)
     {
         var session = http.Session();
@@ -176,7 +176,7 @@ public static class ActivationApi
         }
 
         // The event carries the device as the backoffice shows it, read back inside the claim's own transaction.
-        EventOutbox.Raise(db, time, merchantId, EventTypes.DeviceClaimed, await DeviceViews.OneAsync(db, device.Id, cancellationToken));
+        EventOutbox.Raise(db, time, merchantId, EventTypes.DeviceClaimed, await views.OneAsync(device.Id, cancellationToken));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         await codes.ConsumeAsync(device.Id);

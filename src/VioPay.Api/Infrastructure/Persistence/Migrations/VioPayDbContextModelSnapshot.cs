@@ -269,7 +269,7 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
 
                     b.Property<string>("DataJson")
                         .IsRequired()
-                        .HasColumnType("jsonb")
+                        .HasColumnType("json")
                         .HasColumnName("data_json");
 
                     b.Property<DateTimeOffset?>("DispatchedAt")
@@ -472,6 +472,52 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .HasFilter("deleted_at IS NULL");
 
                     b.ToTable("webhook_endpoints", (string)null);
+                });
+
+            modelBuilder.Entity("VioPay.Api.Fleet.DevicePresence", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("device_id");
+
+                    b.Property<string>("AppVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("app_version");
+
+                    b.Property<int?>("BatteryPercent")
+                        .HasColumnType("integer")
+                        .HasColumnName("battery_percent");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("Network")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("network");
+
+                    b.Property<DateTimeOffset?>("OfflineAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("offline_at");
+
+                    b.Property<int?>("QueuedTransactions")
+                        .HasColumnType("integer")
+                        .HasColumnName("queued_transactions");
+
+                    b.HasKey("DeviceId")
+                        .HasName("pk_device_presence");
+
+                    b.HasIndex("LastSeenAt")
+                        .HasDatabaseName("ix_device_presence_last_seen_at")
+                        .HasFilter("offline_at IS NULL");
+
+                    b.ToTable("device_presence", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_device_presence_battery_percent", "battery_percent BETWEEN 0 AND 100");
+                        });
                 });
 
             modelBuilder.Entity("VioPay.Api.Infrastructure.Security.LmkRecord", b =>
@@ -1407,6 +1453,16 @@ namespace VioPay.Api.Infrastructure.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_webhook_endpoints_merchants_merchant_id");
+                });
+
+            modelBuilder.Entity("VioPay.Api.Fleet.DevicePresence", b =>
+                {
+                    b.HasOne("VioPay.Api.Devices.Device", null)
+                        .WithOne()
+                        .HasForeignKey("VioPay.Api.Fleet.DevicePresence", "DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_device_presence_devices_device_id");
                 });
 
             modelBuilder.Entity("VioPay.Api.Keys.KeySet", b =>
