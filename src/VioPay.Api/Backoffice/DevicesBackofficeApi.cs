@@ -82,87 +82,40 @@ public static class DevicesBackofficeApi
     }
 
     private static async Task<Ok<DeviceView>> GetMerchantDevice(string deviceId, HttpContext http, VioPayDbContext db,
-        CancellationToken cancellationToken)
+        DeviceActions devices, CancellationToken cancellationToken)
     {
-        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
+        var device = await devices.OwnDeviceAsync(http.Session().MerchantId!.Value, deviceId, cancellationToken);
         return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
     }
 
-    private static async Task<Created<IdentityKeySecret>> AddIdentityKey(string deviceId, HttpContext http, VioPayDbContext db,
-        DeviceProvisioning provisioning, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Created<IdentityKeySecret>> AddIdentityKey(string deviceId, HttpContext http, DeviceActions devices,
+        CancellationToken cancellationToken)
     {
-        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
-        var key = provisioning.AddIdentityKey(device.Id);
-        AuditLog.Record(db, time, Actor.User(http.Session().UserId), "identity_key.created", device.Id, device.MerchantId,
-            new { key_id = key.KeyId });
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/merchant/devices/{device.Id}/identity-keys/{key.KeyId}", key);
+        var session = http.Session();
+        var key = await devices.AddIdentityKeyAsync(session.MerchantId!.Value, session.UserId, deviceId, cancellationToken);
+        return TypedResults.Created($"/merchant/devices/{deviceId}/identity-keys/{key.KeyId}", key);
     }
 
-    private static async Task<NoContent> RevokeIdentityKey(string deviceId, string keyId, HttpContext http, VioPayDbContext db,
-        AttestationTokens tokens, TerminalDirectory terminals, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<NoContent> RevokeIdentityKey(string deviceId, string keyId, HttpContext http, DeviceActions devices,
+        CancellationToken cancellationToken)
     {
-        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
-        var key = await db.IdentityKeys.FirstOrDefaultAsync(k => k.KeyId == keyId && k.DeviceId == device.Id, cancellationToken)
-            ?? throw ApiException.NotFound("Identity key not found");
-        await EndTokensAroundAsync(tokens, device.Id, async () =>
-        {
-            if (key.RevokedAt is null)
-            {
-                key.RevokedAt = time.GetUtcNow();
-                AuditLog.Record(db, time, Actor.User(http.Session().UserId), "identity_key.revoked", device.Id, device.MerchantId,
-                    new { key_id = keyId });
-                await db.SaveChangesAsync(cancellationToken);
-            }
-
-            await terminals.InvalidateAsync(device.Id);
-        });
+        var session = http.Session();
+        await devices.RevokeIdentityKeyAsync(session.MerchantId!.Value, session.UserId, deviceId, keyId, cancellationToken);
         return TypedResults.NoContent();
     }
 
-    /// <summary>
-    /// Ends the device's attestation tokens on both sides of the change: before it, so that a committed change never
-    /// leaves an older token alive; after it, so that a token minted while the change was being committed dies too.
-    /// A repeat (already revoked or suspended) ends them again, so a retry after a 503 finishes the job.
-    /// </summary>
-    private static async Task EndTokensAroundAsync(AttestationTokens tokens, string deviceId, Func<Task> change)
+    private static async Task<Ok<DeviceView>> Suspend(string deviceId, HttpContext http, DeviceActions devices,
+        CancellationToken cancellationToken)
     {
-        await tokens.EndDeviceTokensAsync(deviceId);
-        await change();
-        await tokens.EndDeviceTokensAsync(deviceId);
+        var session = http.Session();
+        return TypedResults.Ok(await devices.SetSuspendedAsync(session.MerchantId!.Value, session.UserId, deviceId, true, cancellationToken));
     }
 
-    private static async Task<Ok<DeviceView>> Suspend(string deviceId, HttpContext http, VioPayDbContext db, AttestationTokens tokens,
-        TerminalDirectory terminals, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, DeviceActions devices,
+        CancellationToken cancellationToken)
     {
-        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
-        // A suspension ends the device's attestation tokens for good: a resumed device attests again.
-        await EndTokensAroundAsync(tokens, device.Id, () => SetSuspendedAsync(device, true, http, db, terminals, time, cancellationToken));
-        return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
-    }
-
-    private static async Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, VioPayDbContext db, TerminalDirectory terminals,
-        TimeProvider time, CancellationToken cancellationToken)
-    {
-        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
-        await SetSuspendedAsync(device, false, http, db, terminals, time, cancellationToken);
-        return TypedResults.Ok(await DeviceViews.OneAsync(db, device.Id, cancellationToken));
-    }
-
-    /// <summary>Suspends or resumes; every instance's terminal cache hears of it, also on a repeat (a retry after a 503).</summary>
-    private static async Task SetSuspendedAsync(Device device, bool suspended, HttpContext http, VioPayDbContext db,
-        TerminalDirectory terminals, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (device.Suspended != suspended)
-        {
-            device.Suspended = suspended;
-            device.UpdatedAt = time.GetUtcNow();
-            AuditLog.Record(db, time, Actor.User(http.Session().UserId), suspended ? "device.suspended" : "device.resumed",
-                device.Id, device.MerchantId);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        await terminals.InvalidateAsync(device.Id);
+        var session = http.Session();
+        return TypedResults.Ok(await devices.SetSuspendedAsync(session.MerchantId!.Value, session.UserId, deviceId, false, cancellationToken));
     }
 
     private static async Task<Ok<JsonObject>> PutSettings(HttpContext http, VioPayDbContext db,
@@ -240,14 +193,5 @@ public static class DevicesBackofficeApi
         {
             throw ApiException.InvalidFields(fields);
         }
-    }
-
-    private static async Task<Device> OwnDeviceAsync(HttpContext http, VioPayDbContext db, string deviceId, CancellationToken cancellationToken)
-    {
-        var merchantId = http.Session().MerchantId;
-        return PosHeaderValidator.IsDeviceId(deviceId)
-            ? await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.MerchantId == merchantId, cancellationToken)
-              ?? throw ApiException.NotFound("Device not found")
-            : throw ApiException.NotFound("Device not found");
     }
 }
