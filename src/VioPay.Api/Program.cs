@@ -10,6 +10,7 @@ using VioPay.Api.Infrastructure.Security;
 using VioPay.Api.Infrastructure.Telemetry;
 using VioPay.Api.Keys;
 using VioPay.Api.Payments;
+using VioPay.Api.Portal;
 using VioPay.Api.Pos;
 using VioPay.Api.Sessions;
 
@@ -38,6 +39,7 @@ builder.AddPosServices();
 builder.AddPayments();
 builder.AddHealth();
 builder.AddApiDocumentation();
+builder.AddPortal();
 
 var app = builder.Build();
 if (!cli.Serves)
@@ -76,6 +78,7 @@ app.MapInventoryBackofficeApi();
 app.MapChargesBackofficeApi();
 app.MapChargeActionsBackofficeApi();
 app.MapBatchesBackofficeApi();
+app.MapPortal();
 
 await app.RunAsync();
 // 1 when a deferred LMK check stopped the instance (see CheckLocalMasterKeyAsync).
