@@ -45,7 +45,7 @@ public static class PortalExtensions
         });
 
         // Post/redirect/get messages ("Refund … approved") ride in a data-protected cookie of the portal's path only.
-        services.Configure<Microsoft.AspNetCore.Mvc.ViewFeatures.CookieTempDataProviderOptions>(o =>
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(o =>
         {
             o.Cookie.Name = "viopay.portal.flash";
             o.Cookie.Path = BasePath;

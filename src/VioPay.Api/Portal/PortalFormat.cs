@@ -47,8 +47,8 @@ public static class PortalFormat
             return null;
         }
 
-        var minor = long.Parse(parts[0] + (parts.Length == 2 ? parts[1] : "").PadRight(parts[0].Length + exponent, '0'),
-            CultureInfo.InvariantCulture);
+        var fraction = (parts.Length == 2 ? parts[1] : "").PadRight(exponent, '0');
+        var minor = long.Parse(parts[0] + fraction, CultureInfo.InvariantCulture);
         return minor > 0 ? minor : null;
     }
 

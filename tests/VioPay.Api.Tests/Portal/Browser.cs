@@ -92,8 +92,7 @@ public sealed class Browser : IDisposable
         {
             try
             {
-                _ = old.TagName;
-                return false;
+                return old.TagName.Length == 0;
             }
             catch (StaleElementReferenceException)
             {
@@ -114,10 +113,10 @@ public sealed class Browser : IDisposable
     public IReadOnlyList<string> SeriousAccessibilityViolations()
     {
         Driver.ExecuteScript(AxeScript.Value);
-        var json = (string)Driver.ExecuteAsyncScript(
+        var json = (string?)Driver.ExecuteAsyncScript(
             "const done = arguments[arguments.length - 1];" +
             "axe.run(document, { resultTypes: ['violations'] }).then(r => done(JSON.stringify(r.violations)), e => done(JSON.stringify([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }])));");
-        using var violations = System.Text.Json.JsonDocument.Parse(json);
+        using var violations = System.Text.Json.JsonDocument.Parse(json ?? "[]");
         return violations.RootElement.EnumerateArray()
             .Where(v => v.GetProperty("impact").GetString() is "serious" or "critical")
             .Select(v => $"{v.GetProperty("id").GetString()} ({v.GetProperty("impact").GetString()}): {v.GetProperty("help").GetString()} at " +

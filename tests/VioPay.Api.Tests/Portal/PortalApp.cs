@@ -26,8 +26,10 @@ public sealed class PortalApp : VioPayApp
     }
 
     /// <summary>A cookie-keeping client that does not follow redirects, as a browser without script would post forms.</summary>
-    public HttpClient FormClient() =>
-        new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = BaseAddress };
+    public HttpClient FormClient() => new(new CookieJar(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }))
+    {
+        BaseAddress = BaseAddress,
+    };
 
     private static int FreePort()
     {
@@ -37,8 +39,60 @@ public sealed class PortalApp : VioPayApp
     }
 }
 
+/// <summary>
+/// Keeps cookies as a browser does for a loopback origin: the portal's cookies are Secure outside Development, and a
+/// browser sends those to http://127.0.0.1 (a secure context) while <see cref="CookieContainer"/> would not.
+/// </summary>
+public sealed class CookieJar(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    private readonly Dictionary<string, string> _cookies = new(StringComparer.Ordinal);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        lock (_cookies)
+        {
+            if (_cookies.Count > 0)
+            {
+                request.Headers.TryAddWithoutValidation("Cookie", string.Join("; ", _cookies.Select(c => $"{c.Key}={c.Value}")));
+            }
+        }
+
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.Headers.TryGetValues("Set-Cookie", out var values))
+        {
+            lock (_cookies)
+            {
+                foreach (var pair in values.Select(v => v.Split(';')[0]))
+                {
+                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    var (name, value) = (pair[..eq].Trim(), pair[(eq + 1)..].Trim());
+                    if (value.Length == 0)
+                    {
+                        _cookies.Remove(name);
+                    }
+                    else
+                    {
+                        _cookies[name] = value;
+                    }
+                }
+            }
+        }
+
+        return response;
+    }
+}
+
 public static partial class PortalForms
 {
+    /// <summary>
+    /// For an in-process (TestServer) client of the portal: https, so that its Secure cookies are sent back, and redirects
+    /// left to the test.
+    /// </summary>
+    public static Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions ClientOptions => new()
+    {
+        BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false,
+    };
+
     /// <summary>The antiforgery token of the first form on a page.</summary>
     public static string AntiforgeryToken(string html) =>
         AntiforgeryInput().Match(html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : throw new Xunit.Sdk.XunitException("no antiforgery token on the page:\n" + html);

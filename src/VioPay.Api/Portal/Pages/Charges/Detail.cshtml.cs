@@ -94,7 +94,7 @@ public sealed class DetailModel(VioPayDbContext db, RefundOperations refunds, Ca
             Show(e);
             if (e.Details is IReadOnlyDictionary<string, object?> details && details.TryGetValue("refundable_amount", out var r) && r is MoneyView left)
             {
-                Message += $" At most {PortalFormat.Money(left)} can be refunded.";
+                Message = $"{Message?.TrimEnd('.')}. At most {PortalFormat.Money(left)} can be refunded.";
             }
 
             FieldErrors.Remove("amount.value");
