@@ -30,6 +30,9 @@ builder.AddVioPayOptions();
 builder.AddKestrelLimits();
 builder.AddForwardedHeaders();
 builder.AddJson();
+// Before AddErrorHandling: MVC registers routing's matcher policies again, and AddErrorHandling removes the one that
+// would answer 415 before authentication (PROTOCOL §10.2).
+builder.AddPortal();
 builder.AddErrorHandling();
 builder.AddPersistence();
 builder.AddRedis();
@@ -39,7 +42,6 @@ builder.AddPosServices();
 builder.AddPayments();
 builder.AddHealth();
 builder.AddApiDocumentation();
-builder.AddPortal();
 
 var app = builder.Build();
 if (!cli.Serves)

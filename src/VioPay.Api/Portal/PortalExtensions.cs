@@ -28,7 +28,11 @@ public static class PortalExtensions
                 o.Conventions.AuthorizeFolder("/", PortalAuth.Policy);
                 o.Conventions.AllowAnonymousToPage("/SignIn");
             })
-            .AddMvcOptions(o => o.Filters.Add(new PortalHeadersFilter()));
+            .AddMvcOptions(o =>
+            {
+                o.Filters.Add(new PortalHeadersFilter());
+                o.Filters.Add(new PortalAntiforgeryFailure());
+            });
 
         // Cookies and antiforgery tokens are protected with keys every instance shares: kept in Redis under the
         // instance's key prefix, so a cookie one instance wrote is read by any other.

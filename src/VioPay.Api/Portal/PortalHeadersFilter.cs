@@ -15,7 +15,12 @@ public sealed class PortalHeadersFilter : IAsyncPageFilter
 
     public Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
-        var http = context.HttpContext;
+        Apply(context.HttpContext);
+        return next();
+    }
+
+    public static void Apply(HttpContext http)
+    {
         var headers = http.Response.Headers;
         var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
         // Signing out in Keycloak mode posts a form that redirects to the realm's end-session endpoint; form-action covers
@@ -28,8 +33,8 @@ public sealed class PortalHeadersFilter : IAsyncPageFilter
         headers[HeaderNames.XFrameOptions] = "DENY";
         headers[HeaderNames.XContentTypeOptions] = "nosniff";
         headers["Referrer-Policy"] = "same-origin";
-        headers[HeaderNames.CacheControl] = "no-store";
+        // Exactly what antiforgery sets on a page with a form, so it does not override (and warn about) ours.
+        headers[HeaderNames.CacheControl] = "no-cache, no-store";
         headers[HeaderNames.Pragma] = "no-cache";
-        return next();
     }
 }

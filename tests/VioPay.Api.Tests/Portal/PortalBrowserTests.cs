@@ -144,6 +144,8 @@ public sealed class PortalBrowserTests(PortalApp app) : IClassFixture<PortalApp>
         var response = await client.PostAsync($"/portal/devices/{terminal.DeviceId}?handler=Suspend", new FormUrlEncodedContent([]));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Nothing was changed.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", string.Join(' ', response.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
         Assert.False(await SuspendedAsync(terminal.DeviceId));
         // The same form with the page's token works, so the refusal was the token's.
         var page = await client.GetStringAsync($"/portal/devices/{terminal.DeviceId}");
