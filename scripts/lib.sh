@@ -173,6 +173,20 @@ or set VIOPAY_REDIS_SERVER to its path, or set the connection string yourself."
     printf '%s\n' "$path"
 }
 
+# ensure_chromium_installed: make sure chromium and chromedriver exist for the portal's browser tests. Installs Debian's
+# chromium and chromium-driver with apt-get when running as root; otherwise only warns (the tests then skip, or fail in CI).
+ensure_chromium_installed() {
+    if [ -x /usr/bin/chromium ] && { [ -x /usr/bin/chromedriver ] || [ -x /usr/lib/chromium/chromedriver ]; }; then
+        return 0
+    fi
+    if ! is_root; then
+        warn "chromium or chromedriver not found; the portal's browser tests need them:
+    sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
+        return 0
+    fi
+    apt_install chromium chromium-driver || warn "apt-get install chromium chromium-driver failed; the portal's browser tests will not run"
+}
+
 # pg_run_as COMMAND...: run a PostgreSQL server command as the cluster owner. PostgreSQL refuses
 # to run as root, so root delegates to the 'postgres' user; everybody else runs it directly.
 pg_run_as() {

@@ -12,6 +12,7 @@ using VioPay.Api.Infrastructure.Security;
 using VioPay.Api.Infrastructure.Telemetry;
 using VioPay.Api.Keys;
 using VioPay.Api.Payments;
+using VioPay.Api.Portal;
 using VioPay.Api.Pos;
 using VioPay.Api.Sessions;
 
@@ -31,6 +32,9 @@ builder.AddVioPayOptions();
 builder.AddKestrelLimits();
 builder.AddForwardedHeaders();
 builder.AddJson();
+// Before AddErrorHandling: MVC registers routing's matcher policies again, and AddErrorHandling removes the one that
+// would answer 415 before authentication (PROTOCOL §10.2).
+builder.AddPortal();
 builder.AddErrorHandling();
 builder.AddPersistence();
 builder.AddRedis();
@@ -85,6 +89,7 @@ app.MapChargeActionsBackofficeApi();
 app.MapBatchesBackofficeApi();
 app.MapWebhookEndpointsApi();
 app.MapEventsApi();
+app.MapPortal();
 
 await app.RunAsync();
 // 1 when a deferred LMK check stopped the instance (see CheckLocalMasterKeyAsync).

@@ -67,7 +67,7 @@ public static class ChargeActionsBackofficeApi
     {
         var merchantId = http.Session().MerchantId!.Value;
         await charges.CancelForMerchantAsync(merchantId, chargeId, cancellationToken);
-        return TypedResults.Ok(await ChargesBackofficeApi.DetailAsync(db, merchantId, chargeId, cancellationToken));
+        return TypedResults.Ok(await ChargeQueries.DetailAsync(db, merchantId, chargeId, cancellationToken));
     }
 
     private static string? IdempotencyKey(HttpContext http)

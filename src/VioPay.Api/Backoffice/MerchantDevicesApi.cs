@@ -94,102 +94,40 @@ public static class MerchantDevicesApi
         return TypedResults.Ok(await DeviceListQuery.PageAsync(http, db.Devices.Where(d => d.MerchantId == merchantId), cancellationToken));
     }
 
-    private static async Task<Ok<DeviceView>> Get(string deviceId, HttpContext http, VioPayDbContext db, DeviceViews views,
+    private static async Task<Ok<DeviceView>> Get(string deviceId, HttpContext http, DeviceActions actions, DeviceViews views,
         CancellationToken cancellationToken)
     {
-        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
+        var device = await actions.OwnDeviceAsync(http.Session().MerchantId!.Value, deviceId, cancellationToken);
         return TypedResults.Ok(await views.OneAsync(device.Id, cancellationToken));
     }
 
-    private static async Task<Created<IdentityKeySecret>> AddIdentityKey(string deviceId, HttpContext http, VioPayDbContext db,
-        DeviceProvisioning provisioning, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
-        var key = provisioning.AddIdentityKey(device.Id);
-        AuditLog.Record(db, time, Actor.User(http.Session().UserId), "identity_key.created", device.Id, device.MerchantId,
-            new { key_id = key.KeyId });
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/merchant/devices/{device.Id}/identity-keys/{key.KeyId}", key);
-    }
-
-    private static async Task<NoContent> RevokeIdentityKey(string deviceId, string keyId, HttpContext http, [AsParameters] DeviceServices services,
+    private static async Task<Created<IdentityKeySecret>> AddIdentityKey(string deviceId, HttpContext http, DeviceActions actions,
         CancellationToken cancellationToken)
     {
-        var (db, _, terminals, tokens, time) = services;
-        var device = await OwnDeviceAsync(http, db, deviceId, cancellationToken);
-        var key = await db.IdentityKeys.FirstOrDefaultAsync(k => k.KeyId == keyId && k.DeviceId == device.Id, cancellationToken)
-            ?? throw ApiException.NotFound("Identity key not found");
-        await EndTokensAroundAsync(tokens, device.Id, async () =>
-        {
-            if (key.RevokedAt is null)
-            {
-                key.RevokedAt = time.GetUtcNow();
-                AuditLog.Record(db, time, Actor.User(http.Session().UserId), "identity_key.revoked", device.Id, device.MerchantId,
-                    new { key_id = keyId });
-                await db.SaveChangesAsync(cancellationToken);
-            }
+        var session = http.Session();
+        var key = await actions.AddIdentityKeyAsync(session.MerchantId!.Value, session.UserId, deviceId, cancellationToken);
+        return TypedResults.Created($"/merchant/devices/{deviceId}/identity-keys/{key.KeyId}", key);
+    }
 
-            await terminals.InvalidateAsync(device.Id);
-        });
+    private static async Task<NoContent> RevokeIdentityKey(string deviceId, string keyId, HttpContext http, DeviceActions actions,
+        CancellationToken cancellationToken)
+    {
+        var session = http.Session();
+        await actions.RevokeIdentityKeyAsync(session.MerchantId!.Value, session.UserId, deviceId, keyId, cancellationToken);
         return TypedResults.NoContent();
     }
 
-    /// <summary>
-    /// Ends the device's attestation tokens on both sides of the change: before it, so that a committed change never
-    /// leaves an older token alive; after it, so that a token minted while the change was being committed dies too.
-    /// A repeat (already revoked or suspended) ends them again, so a retry after a 503 finishes the job.
-    /// </summary>
-    private static async Task EndTokensAroundAsync(AttestationTokens tokens, string deviceId, Func<Task> change)
-    {
-        await tokens.EndDeviceTokensAsync(deviceId);
-        await change();
-        await tokens.EndDeviceTokensAsync(deviceId);
-    }
-
-    private static async Task<Ok<DeviceView>> Suspend(string deviceId, HttpContext http, [AsParameters] DeviceServices services,
+    private static async Task<Ok<DeviceView>> Suspend(string deviceId, HttpContext http, DeviceActions actions,
         CancellationToken cancellationToken)
     {
-        var device = await OwnDeviceAsync(http, services.Db, deviceId, cancellationToken);
-        // A suspension ends the device's attestation tokens for good: a resumed device attests again.
-        await EndTokensAroundAsync(services.Tokens, device.Id, () => SetSuspendedAsync(device, true, http, services, cancellationToken));
-        return TypedResults.Ok(await services.Views.OneAsync(device.Id, cancellationToken));
+        var session = http.Session();
+        return TypedResults.Ok(await actions.SetSuspendedAsync(session.MerchantId!.Value, session.UserId, deviceId, true, cancellationToken));
     }
 
-    private static async Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, [AsParameters] DeviceServices services,
+    private static async Task<Ok<DeviceView>> Resume(string deviceId, HttpContext http, DeviceActions actions,
         CancellationToken cancellationToken)
     {
-        var device = await OwnDeviceAsync(http, services.Db, deviceId, cancellationToken);
-        await SetSuspendedAsync(device, false, http, services, cancellationToken);
-        return TypedResults.Ok(await services.Views.OneAsync(device.Id, cancellationToken));
-    }
-
-    /// <summary>
-    /// Suspends or resumes, with its audit line and its <c>device.suspended</c> / <c>device.resumed</c> event in the same
-    /// commit; every instance's terminal cache hears of it, also on a repeat (a retry after a 503), which raises nothing.
-    /// </summary>
-    private static async Task SetSuspendedAsync(Device device, bool suspended, HttpContext http, DeviceServices services,
-        CancellationToken cancellationToken)
-    {
-        var (db, views, terminals, _, time) = services;
-        if (device.Suspended != suspended)
-        {
-            device.Suspended = suspended;
-            device.UpdatedAt = time.GetUtcNow();
-            var type = suspended ? EventTypes.DeviceSuspended : EventTypes.DeviceResumed;
-            AuditLog.Record(db, time, Actor.User(http.Session().UserId), type, device.Id, device.MerchantId);
-            EventOutbox.Raise(db, time, device.MerchantId!.Value, type, await views.OfAsync(device, cancellationToken));
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        await terminals.InvalidateAsync(device.Id);
-    }
-
-    private static async Task<Device> OwnDeviceAsync(HttpContext http, VioPayDbContext db, string deviceId, CancellationToken cancellationToken)
-    {
-        var merchantId = http.Session().MerchantId;
-        return PosHeaderValidator.IsDeviceId(deviceId)
-            ? await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.MerchantId == merchantId, cancellationToken)
-              ?? throw ApiException.NotFound("Device not found")
-            : throw ApiException.NotFound("Device not found");
+        var session = http.Session();
+        return TypedResults.Ok(await actions.SetSuspendedAsync(session.MerchantId!.Value, session.UserId, deviceId, false, cancellationToken));
     }
 }

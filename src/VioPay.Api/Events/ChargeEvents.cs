@@ -19,8 +19,8 @@ public static class ChargeEvents
             return;
         }
 
-        var refunds = await ChargesBackofficeApi.RefundsAsync(db, charge.Id, cancellationToken);
-        EventOutbox.Raise(db, time, charge.MerchantId, transition.Event, ChargesBackofficeApi.Detail(charge, refunds));
+        var refunds = await ChargeQueries.RefundsAsync(db, charge.Id, cancellationToken);
+        EventOutbox.Raise(db, time, charge.MerchantId, transition.Event, ChargeQueries.Detail(charge, refunds));
     }
 
     /// <summary>
@@ -29,5 +29,5 @@ public static class ChargeEvents
     /// </summary>
     public static OutboxEvent? Outcome(Charge charge, ChargeTransition transition) => transition.Event is null
         ? null
-        : EventOutbox.New(charge.UpdatedAt, charge.MerchantId, transition.Event, ChargesBackofficeApi.Detail(charge, []));
+        : EventOutbox.New(charge.UpdatedAt, charge.MerchantId, transition.Event, ChargeQueries.Detail(charge, []));
 }

@@ -95,7 +95,7 @@ public sealed class BatchOperations(VioPayDbContext db, IdempotencyKeys keys, Ti
             IdempotencyKeys.Complete(record, batch.ReportJson);
         }
 
-        EventOutbox.Raise(db, time, batch.MerchantId, EventTypes.BatchClosed, Backoffice.BatchesBackofficeApi.View(batch));
+        EventOutbox.Raise(db, time, batch.MerchantId, EventTypes.BatchClosed, Backoffice.BatchQueries.View(batch));
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

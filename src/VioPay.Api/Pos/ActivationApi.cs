@@ -97,89 +97,10 @@ public static class ActivationApi
         return TypedResults.Ok(new StatusResponse(device.Status, claimed, pairing));
     }
 
-    private static async Task<Ok<ClaimResponse>> Claim(ClaimRequest request, HttpContext http, VioPayDbContext db,
-        PairingCodes codes, RateLimiter limiter, IOptions<RateLimitOptions> limits, TimeProvider time, DeviceViews views,
+    private static async Task<Ok<ClaimResponse>> Claim(ClaimRequest request, HttpContext http, DeviceClaims claims,
         CancellationToken cancellationToken)
     {
-        var session = http.Session();
-        var merchantId = session.MerchantId!.Value;
-        await limiter.HitAsync("claim-merchant", merchantId.ToString(), limits.Value.ClaimsPerMerchantPerMinute, TimeSpan.FromMinutes(1));
-        await limiter.HitAsync("claim-ip", http.ClientIp(),
-            limits.Value.ClaimsPerIpPerMinute, TimeSpan.FromMinutes(1));
-
-        var fields = new Dictionary<string, string>();
-        if (!PosHeaderValidator.IsDeviceId(request.DeviceId))
-        {
-            fields["device_id"] = "device_id must be POS- followed by 8 uppercase hex characters.";
-        }
-
-        if (request.PairingCode is null || request.PairingCode.Length != 6 || !request.PairingCode.All(char.IsAsciiLetterOrDigit))
-        {
-            fields["pairing_code"] = "pairing_code must be the 6 characters the device shows.";
-        }
-
-        if (fields.Count > 0)
-        {
-            throw ApiException.InvalidFields(fields);
-        }
-
-        var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == request.DeviceId, cancellationToken)
-            ?? throw ApiException.NotFound("Device not found", new Dictionary<string, object?> { ["device_id"] = request.DeviceId });
-        if (!device.IsClaimableBy(merchantId))
-        {
-            throw ApiException.Forbidden(device.MerchantId is null
-                ? "This inventory device is not assigned to this merchant"
-                : "This device belongs to another merchant");
-        }
-
-        if (device.Status != DeviceStatus.Inactive)
-        {
-            throw ApiException.Conflict("Device is already claimed", new Dictionary<string, object?> { ["device_status"] = device.Status });
-        }
-
-        if (device.Suspended)
-        {
-            throw ApiException.Forbidden("Device is suspended");
-        }
-
-        switch (await codes.CheckAsync(device.Id, request.PairingCode!))
-        {
-            case PairingCheck.NoneIssued:
-                throw ApiException.NotFound("No pairing code was issued for this device");
-            case PairingCheck.Wrong:
-                throw ApiException.NotFound("Pairing code not found");
-            case PairingCheck.ExpiredOrDead:
-                throw ApiException.Gone("Pairing code expired; show a new code on the device");
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var number = await db.Database.SqlQueryRaw<long>($"SELECT nextval('{VioPayDbContext.TerminalNumberSequence}') AS \"Value\"")
-            .SingleAsync(cancellationToken);
-        var terminalId = $"TID-{number:D6}";
-        var now = time.GetUtcNow();
-        device.Status = DeviceStatus.Claimed;
-        device.MerchantId = merchantId;
-        device.TerminalId = terminalId;
-        device.ClaimedAt = now;
-        device.UpdatedAt = now;
-        db.Terminals.Add(new Terminal { Id = terminalId, DeviceId = device.Id, MerchantId = merchantId, CreatedAt = now });
-        AuditLog.Record(db, time, Actor.User(session.UserId), "device.claimed", device.Id, merchantId,
-            new { terminal_id = terminalId, client_id = session.ClientId });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Another claim of the same device committed first.
-            throw ApiException.Conflict("Device is already claimed");
-        }
-
-        // The event carries the device as the backoffice shows it, read back inside the claim's own transaction.
-        EventOutbox.Raise(db, time, merchantId, EventTypes.DeviceClaimed, await views.OneAsync(device.Id, cancellationToken));
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        await codes.ConsumeAsync(device.Id);
-        return TypedResults.Ok(new ClaimResponse(device.Id, terminalId, DeviceStatus.Claimed));
+        var claimed = await claims.ClaimAsync(http.Session(), http.ClientIp(), request.DeviceId, request.PairingCode, cancellationToken);
+        return TypedResults.Ok(new ClaimResponse(claimed.DeviceId, claimed.TerminalId, claimed.DeviceStatus));
     }
 }

@@ -18,6 +18,8 @@ public static class PosServices
         services.AddSingleton<PairingCodes>();
         services.AddSingleton<PosHeaderValidator>();
         services.AddScoped<DeviceProvisioning>();
+        services.AddScoped<DeviceClaims>();
+        services.AddScoped<Backoffice.DeviceActions>();
         services.AddScoped<KeySetIssuer>();
         services.AddSingleton<PosEnvelopes>();
         return builder;

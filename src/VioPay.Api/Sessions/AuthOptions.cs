@@ -45,5 +45,13 @@ public sealed class KeycloakOptions
 
     public string? ClientSecret { get; set; }
 
+    /// <summary>
+    /// The client the merchant portal signs users in with (authorization-code flow with PKCE, redirect URI
+    /// <c>{api}/portal/signin-oidc</c>); <see cref="ClientId"/> and <see cref="ClientSecret"/> when not set.
+    /// </summary>
+    public string? PortalClientId { get; set; }
+
+    public string? PortalClientSecret { get; set; }
+
     public bool RequireHttpsMetadata { get; set; } = true;
 }

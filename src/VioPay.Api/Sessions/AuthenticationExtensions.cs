@@ -39,6 +39,7 @@ public static class AuthenticationExtensions
         }
 
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddScoped<ClientCredentials>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>, LocalTokenConfiguration>((jwt, auth, local) => Configure(jwt, auth.Value, local));

@@ -46,9 +46,8 @@ public static class SessionsApi
         return app;
     }
 
-    private static async Task<Ok<TokenResponse>> CreateClientSession(ClientSessionRequest request, VioPayDbContext db,
-        SecretHashing hashing, RateLimiter limiter, ITokenIssuer issuer, SessionStore sessions,
-        IOptions<RateLimitOptions> limits, CancellationToken cancellationToken)
+    private static async Task<Ok<TokenResponse>> CreateClientSession(ClientSessionRequest request, ClientCredentials credentials,
+        ITokenIssuer issuer, SessionStore sessions, CancellationToken cancellationToken)
     {
         var fields = new Dictionary<string, string>();
         if (string.IsNullOrWhiteSpace(request.ClientId) || request.ClientId.Length > 100)
@@ -71,33 +70,7 @@ public static class SessionsApi
             throw ApiException.InvalidFields(fields);
         }
 
-        var clientId = request.ClientId!;
-        var window = TimeSpan.FromSeconds(limits.Value.ClientSessionFailureWindowSeconds);
-        // A failure slot is taken atomically with the check before the credentials are judged, so a burst of parallel
-        // wrong secrets cannot pass the limit; valid credentials give the slot back.
-        var slot = await limiter.ReserveFailureAsync("client-session", clientId, limits.Value.ClientSessionFailuresPerClient, window);
-        MerchantApiClient? client;
-        try
-        {
-            client = await db.ApiClients.AsNoTracking()
-                .FirstOrDefaultAsync(c => c.ClientId == clientId && c.RevokedAt == null, cancellationToken);
-        }
-        catch
-        {
-            await slot.ReleaseAsync();
-            throw;
-        }
-
-        // Unknown and wrong secret answer alike, and both count, so the answer tells an attacker nothing.
-        if (client is null || !hashing.VerifyClientSecret(clientId, request.ClientSecret!, client.SecretVerifier))
-        {
-            throw ApiException.Unauthorized("Invalid client credentials");
-        }
-
-        await slot.ReleaseAsync();
-
-        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == client.UserId, cancellationToken);
-        var merchant = await db.Merchants.AsNoTracking().FirstAsync(m => m.Id == client.MerchantId, cancellationToken);
+        var (client, user, merchant) = await credentials.VerifyAsync(request.ClientId!, request.ClientSecret!, cancellationToken);
         var token = await issuer.IssueAsync(user.Subject, client.ClientId, cancellationToken);
         await sessions.SaveAsync(token.AccessToken,
             new SessionContext(user.Id, user.Subject, merchant.Id, merchant.ResellerId, "api", client.ClientId, client.ClientId),

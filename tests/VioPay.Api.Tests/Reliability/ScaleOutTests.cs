@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using VioPay.Api.Tests.Infrastructure;
+using VioPay.Api.Tests.Portal;
 
 namespace VioPay.Api.Tests.Reliability;
 
@@ -55,6 +56,35 @@ public sealed class TwoInstances : IAsyncLifetime
 /// <summary>Issue 6, scale-out: every piece of shared state is shared, whichever instance a request lands on.</summary>
 public sealed class ScaleOutTests(TwoInstances instances) : IClassFixture<TwoInstances>
 {
+    [Fact]
+    public async Task APortalSessionAndItsFormsWorkOnEitherInstance()
+    {
+        var b = instances.Backends;
+        var reseller = await ApiProcess.AdminAsync(b, "create-reseller", "--name", "Portal reseller");
+        var merchant = await ApiProcess.AdminAsync(b, "create-merchant", "--reseller", reseller.GetProperty("reseller_id").GetString()!,
+            "--name", "Portal merchant");
+        var client = await ApiProcess.AdminAsync(b, "create-api-client", "--merchant", merchant.GetProperty("merchant_id").GetString()!);
+        var fixture = new MerchantFixture(Guid.Parse(reseller.GetProperty("reseller_id").GetString()!),
+            Guid.Parse(merchant.GetProperty("merchant_id").GetString()!), client.GetProperty("client_id").GetString()!,
+            client.GetProperty("client_secret").GetString()!);
+
+        // Signed in on A (a Production instance: the cookie is Secure, as a browser on a loopback origin still sends it) …
+        var browser = await new HttpClient(new CookieJar(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }))
+        {
+            BaseAddress = instances.A.BaseAddress,
+        }.SignedInAsync(fixture);
+        // … the cookie is read on B, and a form rendered by B is accepted by A: the data-protection keys are shared in Redis.
+        var claimPage = await browser.GetAsync(new Uri(instances.B.BaseAddress, "/portal/devices/claim"));
+        Assert.Equal(HttpStatusCode.OK, claimPage.StatusCode);
+        var posted = await browser.PostAsync("/portal/devices/claim", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__af"] = PortalForms.AntiforgeryToken(await claimPage.Content.ReadAsStringAsync()),
+            ["device_id"] = "POS-00000000", ["pairing_code"] = "ABCDEF",
+        }));
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        Assert.Contains("Device not found", await posted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ARevokedIdentityKeyEndsItsAttestationTokenOnEveryInstanceAtOnce()
     {

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VioPay.Api.Infrastructure.Persistence;
 using VioPay.Api.Tests.Infrastructure;
+using VioPay.Api.Tests.Portal;
 
 namespace VioPay.Api.Tests.Reliability;
 
@@ -46,6 +47,8 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
         await attacker.AttestAsync();
         var resellerB = await app.ResellerClientAsync(merchantB.ResellerId);
 
+        HttpClient? portalCookieB = null;
+        async Task<HttpClient> PortalB() => portalCookieB ??= await app.CreateClient(PortalForms.ClientOptions).SignedInAsync(merchantB);
         async Task Expect(HttpResponseMessage response, HttpStatusCode status, string code) => await response.AssertErrorAsync(status, code);
         HttpRequestMessage AsVictimDevice(HttpRequestMessage request)
         {
@@ -194,6 +197,68 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             ["POST /merchant/webhook-endpoints/{endpointId}/test"] = async () => await Expect(await portalB.PostAsync($"/merchant/webhook-endpoints/{endpointIdA}/test", null), HttpStatusCode.NotFound, "4004"),
             ["GET /merchant/events"] = async () => Assert.DoesNotContain(eventA, await portalB.GetStringAsync("/merchant/events?limit=100"), StringComparison.Ordinal),
             ["GET /merchant/events/{eventId}"] = async () => await Expect(await portalB.GetAsync($"/merchant/events/{eventA}"), HttpStatusCode.NotFound, "4004"),
+            // The merchant portal (issue 13): B signed in with its own API client reaches none of A's pages or actions.
+            ["ANY /portal"] = () => Task.CompletedTask,
+            ["ANY /portal/signout"] = () => Task.CompletedTask,
+            ["ANY /portal/webhooks"] = () => Task.CompletedTask,
+            ["GET /portal/portal.css"] = () => Task.CompletedTask,
+            ["ANY /portal/signin"] = async () =>
+            {
+                var form = app.CreateClient(PortalForms.ClientOptions);
+                var token = PortalForms.AntiforgeryToken(await form.GetStringAsync("/portal/signin"));
+                var refused = await form.PostAsync("/portal/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["__af"] = token, ["client_id"] = merchantB.ClientId, ["client_secret"] = merchantA.ClientSecret,
+                }));
+                Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+                Assert.Contains(VioPay.Api.Portal.Pages.SignInModel.FailedMessage, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            },
+            ["ANY /portal/devices"] = async () =>
+                Assert.DoesNotContain(victim.DeviceId, await (await PortalB()).GetStringAsync("/portal/devices"), StringComparison.Ordinal),
+            ["ANY /portal/devices/claim"] = async () =>
+            {
+                var client = await PortalB();
+                var token = PortalForms.AntiforgeryToken(await client.GetStringAsync("/portal/devices/claim"));
+                var refused = await client.PostAsync("/portal/devices/claim", new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["__af"] = token, ["device_id"] = unclaimedA.DeviceId, ["pairing_code"] = codeA,
+                }));
+                Assert.Contains("This device belongs to another merchant", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            },
+            ["ANY /portal/devices/{deviceId}"] = async () =>
+            {
+                var client = await PortalB();
+                Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/portal/devices/{victim.DeviceId}")).StatusCode);
+                var token = PortalForms.AntiforgeryToken(await client.GetStringAsync("/portal/devices/claim"));
+                foreach (var handler in new[] { "Suspend", "Resume", "NewKey", "Revoke" })
+                {
+                    var refused = await client.PostAsync($"/portal/devices/{victim.DeviceId}?handler={handler}",
+                        new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = token, ["key_id"] = victim.IdentityKeyId }));
+                    Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+                }
+            },
+            ["ANY /portal/charges"] = async () =>
+            {
+                var client = await PortalB();
+                Assert.DoesNotContain(chargeA, await client.GetStringAsync("/portal/charges"), StringComparison.Ordinal);
+                Assert.DoesNotContain(chargeA, await client.GetStringAsync($"/portal/charges?terminal_id={victim.TerminalId}"), StringComparison.Ordinal);
+            },
+            ["ANY /portal/charges/{chargeId}"] = async () =>
+            {
+                var client = await PortalB();
+                Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/portal/charges/{chargeA}")).StatusCode);
+                var token = PortalForms.AntiforgeryToken(await client.GetStringAsync("/portal/devices/claim"));
+                foreach (var (handler, charge) in new[] { ("Refund", chargeA), ("Cancel", openChargeA) })
+                {
+                    var refused = await client.PostAsync($"/portal/charges/{charge}?handler={handler}",
+                        new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = token, ["amount"] = "0.01" }));
+                    Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+                }
+            },
+            ["ANY /portal/batches"] = async () =>
+                Assert.DoesNotContain(batchA, await (await PortalB()).GetStringAsync("/portal/batches"), StringComparison.Ordinal),
+            ["ANY /portal/batches/{batchId}/transactions.csv"] = async () =>
+                Assert.Equal(HttpStatusCode.NotFound, (await (await PortalB()).GetAsync($"/portal/batches/{batchA}/transactions.csv")).StatusCode),
 
             // Reseller routes: a merchant's session is refused; B's reseller sees none of A's reseller's devices.
             ["POST /reseller/devices"] = async () => await Expect(await portalB.PostAsJsonAsync("/reseller/devices", new { }), HttpStatusCode.Forbidden, "4003"),

@@ -35,6 +35,10 @@ public sealed class KeycloakModeTests : IAsyncLifetime
                 ["issuer"] = Authority,
                 ["jwks_uri"] = Authority + "/protocol/openid-connect/certs",
                 ["token_endpoint"] = Authority + "/protocol/openid-connect/token",
+                ["authorization_endpoint"] = Authority + "/protocol/openid-connect/auth",
+                ["end_session_endpoint"] = Authority + "/protocol/openid-connect/logout",
+                ["response_types_supported"] = new[] { "code" },
+                ["code_challenge_methods_supported"] = new[] { "S256" },
                 ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
             })));
         _keycloak.Given(Request.Create().WithPath("/realms/viopay/protocol/openid-connect/certs").UsingGet())
@@ -77,6 +81,28 @@ public sealed class KeycloakModeTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, devices.StatusCode);
         Assert.Equal(Authority, new JsonWebToken(portal.DefaultRequestHeaders.Authorization!.Parameter).Issuer);
+    }
+
+    [Fact]
+    public async Task ThePortalSignsInThroughTheRealmsAuthorizationCodeFlowWithPkce()
+    {
+        var portal = _app.CreateClient(VioPay.Api.Tests.Portal.PortalForms.ClientOptions);
+
+        var response = await portal.GetAsync("/portal/charges");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = response.Headers.Location!;
+        Assert.Equal(Authority + "/protocol/openid-connect/auth", location.GetLeftPart(UriPartial.Path));
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(location.Query);
+        Assert.Equal("code", query["response_type"].ToString());
+        Assert.Equal("S256", query["code_challenge_method"].ToString());
+        Assert.Matches("^[A-Za-z0-9_-]{43}$", query["code_challenge"].ToString());
+        Assert.Equal("viopay-backoffice", query["client_id"].ToString());
+        Assert.Equal("https://localhost/portal/signin-oidc", query["redirect_uri"].ToString());
+        Assert.Contains("openid", query["scope"].ToString(), StringComparison.Ordinal);
+        // The PKCE verifier and the state stay with the browser, in the protected correlation cookie, never in the URL.
+        Assert.DoesNotContain("code_verifier", location.Query, StringComparison.Ordinal);
+        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Correlation.", StringComparison.Ordinal));
     }
 
     [Fact]
