@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using VioPay.Api.Infrastructure.Security;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using VioPay.Api.Infrastructure.Redis;
@@ -37,8 +38,12 @@ public static class PortalExtensions
         // Cookies and antiforgery tokens are protected with keys every instance shares: kept in Redis under the
         // instance's key prefix, so a cookie one instance wrote is read by any other.
         services.AddDataProtection().SetApplicationName("viopay-portal");
-        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, RedisKeys>((o, redis, keys) =>
-            o.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), keys.For("dataprotection", "keys")));
+        // The keys are encrypted under an LMK-derived key before they reach Redis (LmkXmlEncryptor).
+        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, RedisKeys, LocalMasterKey>((o, redis, keys, lmk) =>
+        {
+            o.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), keys.For("dataprotection", "keys"));
+            o.XmlEncryptor = new LmkXmlEncryptor(lmk);
+        });
 
         services.AddAntiforgery(o =>
         {
