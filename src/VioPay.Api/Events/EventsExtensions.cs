@@ -14,6 +14,7 @@ public static class EventsExtensions
                 $"'{WebhookOptions.Section}:{nameof(WebhookOptions.RetryBaseSeconds)}'.")
             .ValidateOnStart();
         services.AddSingleton<WebhookUrls>();
+        services.AddScoped<WebhookEndpoints>();
 
         // Our own persistent schedule is the retry (WebhookDispatcher), so no resilience handler: a retry inside the client
         // would be a second, unrecorded send. No redirects (a 3xx is an answer that is not 2xx), no proxy (the connect

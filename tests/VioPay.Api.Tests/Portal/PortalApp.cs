@@ -12,6 +12,10 @@ public sealed class PortalApp : VioPayApp
     {
         Port = FreePort();
         UseKestrel(Port);
+        // Webhooks to a receiver on 127.0.0.1 (as Development allows), polled often so a test ping is sent at once.
+        With("Webhooks:AllowHttp", "true");
+        With("Webhooks:AllowPrivateNetworks", "true");
+        With("Webhooks:PollIntervalMs", "100");
         ClientOptions.BaseAddress = new Uri($"http://127.0.0.1:{Port}");
     }
 

@@ -1,7 +1,9 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Tests.Events;
 using VioPay.Api.Tests.Infrastructure;
 
 namespace VioPay.Api.Tests.Portal;
@@ -135,6 +137,114 @@ public sealed class PortalBrowserTests(PortalApp app) : IClassFixture<PortalApp>
         browser.Screenshot("device-new-key");
     }
 
+    [BrowserFact]
+    public async Task MerchantAddsAWebhookEndpointSeesItsSecretOncePingsItAndDeletesIt()
+    {
+        var merchant = await app.CreateMerchantAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var browser = new Browser(app.BaseAddress);
+        browser.Open("/portal/signin");
+        browser.Type("#client_id", merchant.ClientId);
+        browser.Type("#client_secret", merchant.ClientSecret);
+        browser.ClickAndWait("main button[type=submit]");
+
+        // Refusals are form messages tied to their inputs, not error pages: first no event chosen, then a URL that is not http(s).
+        browser.Open("/portal/webhooks");
+        Assert.Contains("No webhook endpoint yet.", browser.Text, StringComparison.Ordinal);
+        browser.Type("#url", receiver.Url());
+        browser.ClickAndWait("#create-endpoint");
+        Assert.Equal("alert", browser.Find("#message").GetAttribute("role"));
+        Assert.Contains("events must be a non-empty array", browser.Find("#events-error").Text, StringComparison.Ordinal);
+        Assert.Equal("events-error message", browser.Find("#events-all").GetAttribute("aria-describedby"));
+        Assert.Equal(receiver.Url(), browser.Find("#url").GetAttribute("value"));
+        browser.Type("#url", "ftp://example.com/hooks");
+        browser.Find("#events-all").Click();
+        browser.ClickAndWait("#create-endpoint");
+        Assert.Contains("url must be an absolute https:// URL", browser.Find("#url-error").Text, StringComparison.Ordinal);
+        Assert.Equal("url-hint url-error message", browser.Find("#url").GetAttribute("aria-describedby"));
+        Assert.Equal("true", browser.Find("#url").GetAttribute("aria-invalid"));
+        Check(browser, "webhooks-refused");
+
+        browser.Type("#url", receiver.Url());
+        Assert.True(browser.Find("#events-all").Selected);
+        browser.Type("#description", "Till receiver");
+        browser.ClickAndWait("#create-endpoint");
+        var secret = browser.Find("#new-endpoint-secret").Text;
+        Assert.Matches("^whsec_[0-9A-Za-z]{32}$", secret);
+        Assert.StartsWith("Webhook endpoint we_", browser.Find("#message").Text, StringComparison.Ordinal);
+        Check(browser, "webhook-created");
+        var row = Assert.Single(browser.FindAll("tr[id^='endpoint-']"));
+        var endpointId = row.GetAttribute("id")!["endpoint-".Length..];
+        Assert.Contains("All events", row.Text, StringComparison.Ordinal);
+        Assert.Contains("Till receiver", row.Text, StringComparison.Ordinal);
+
+        // Shown once: the list page never carries it again.
+        browser.Open("/portal/webhooks");
+        Assert.Empty(browser.FindAll("#new-endpoint-secret"));
+        Assert.DoesNotContain(secret, browser.Driver.PageSource, StringComparison.Ordinal);
+
+        browser.ClickAndWait($"#ping-{endpointId}");
+        var eventId = Regex.Match(browser.Find("#message").Text, "evt_[0-9A-Za-z]{24}").Value;
+        Assert.NotEmpty(eventId);
+        Assert.Equal(VioPay.Api.Events.EventTypes.Ping, (await receiver.WaitForEventAsync(eventId)).Type);
+        // The dispatcher records the attempt after the receiver answered: reload until the page shows it (bounded).
+        var attempts = "";
+        for (var i = 0; i < 120 && !attempts.Contains("HTTP 200", StringComparison.Ordinal); i++)
+        {
+            if (i > 0)
+            {
+                await Task.Delay(250);
+            }
+
+            browser.Open("/portal/webhooks");
+            attempts = browser.Find($"#event-{eventId}").Text;
+        }
+
+        Assert.Contains($"{endpointId} at ", attempts, StringComparison.Ordinal);
+        Assert.Contains("HTTP 200", attempts, StringComparison.Ordinal);
+        Check(browser, "webhooks");
+
+        browser.ClickAndWait($"#delete-{endpointId}");
+        Assert.Equal($"Webhook endpoint {endpointId} deleted: nothing more is sent to it.", browser.Find("#message").Text);
+        Assert.Empty(browser.FindAll("tr[id^='endpoint-']"));
+        using var scope = app.Services.CreateScope();
+        var endpoint = await scope.ServiceProvider.GetRequiredService<VioPayDbContext>().WebhookEndpoints.AsNoTracking()
+            .SingleAsync(e => e.Id == endpointId);
+        Assert.NotNull(endpoint.DeletedAt);
+    }
+
+    [Fact]
+    public async Task TheSecretAnswerIsNotCachedAndAnotherMerchantsEndpointIsA404Page()
+    {
+        var owner = await app.FormClient().SignedInAsync(await app.CreateMerchantAsync());
+        var page = await owner.GetStringAsync("/portal/webhooks");
+        var created = await owner.PostAsync("/portal/webhooks?handler=Create", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__af"] = PortalForms.AntiforgeryToken(page), ["url"] = "https://192.0.2.20/hooks", ["events"] = "charge.approved",
+        }));
+        var html = await created.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        Assert.Matches("id=\"new-endpoint-secret\">whsec_[0-9A-Za-z]{32}<", html);
+        Assert.True(created.Headers.CacheControl?.NoStore);
+        var endpointId = Regex.Match(html, "we_[0-9A-Za-z]{24}").Value;
+
+        var attacker = await app.FormClient().SignedInAsync(await app.CreateMerchantAsync());
+        var token = PortalForms.AntiforgeryToken(await attacker.GetStringAsync("/portal/webhooks"));
+        foreach (var handler in new[] { "Test", "Delete" })
+        {
+            var response = await attacker.PostAsync($"/portal/webhooks?handler={handler}",
+                new FormUrlEncodedContent(new Dictionary<string, string> { ["__af"] = token, ["endpoint_id"] = endpointId }));
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Contains("Webhook endpoint not found.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains(endpointId, await owner.GetStringAsync("/portal/webhooks"), StringComparison.Ordinal);
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<VioPayDbContext>();
+        Assert.Null((await db.WebhookEndpoints.AsNoTracking().SingleAsync(e => e.Id == endpointId)).DeletedAt);
+        Assert.False(await db.WebhookDeliveries.AnyAsync(d => d.EndpointId == endpointId));
+    }
+
     [Fact]
     public async Task APostWithoutTheAntiforgeryTokenIsRefusedAndChangesNothing()
     {
@@ -189,7 +299,7 @@ public sealed class PortalBrowserTests(PortalApp app) : IClassFixture<PortalApp>
     {
         var client = await app.FormClient().SignedInAsync(await app.CreateMerchantAsync());
 
-        foreach (var path in new[] { "/portal/signin", "/portal/devices", "/portal/charges", "/portal/batches" })
+        foreach (var path in new[] { "/portal/signin", "/portal/devices", "/portal/charges", "/portal/batches", "/portal/webhooks" })
         {
             var response = await client.GetAsync(path);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

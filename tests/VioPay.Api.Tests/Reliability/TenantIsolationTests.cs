@@ -200,7 +200,24 @@ public sealed class TenantIsolationTests(VioPayApp app) : IClassFixture<VioPayAp
             // The merchant portal (issue 13): B signed in with its own API client reaches none of A's pages or actions.
             ["ANY /portal"] = () => Task.CompletedTask,
             ["ANY /portal/signout"] = () => Task.CompletedTask,
-            ["ANY /portal/webhooks"] = () => Task.CompletedTask,
+            ["ANY /portal/webhooks"] = async () =>
+            {
+                var client = await PortalB();
+                var page = await client.GetStringAsync("/portal/webhooks");
+                Assert.DoesNotContain(endpointIdA, page, StringComparison.Ordinal);
+                Assert.DoesNotContain(eventA, page, StringComparison.Ordinal);
+                foreach (var handler in new[] { "Test", "Delete" })
+                {
+                    var refused = await client.PostAsync($"/portal/webhooks?handler={handler}", new FormUrlEncodedContent(new Dictionary<string, string>
+                    {
+                        ["__af"] = PortalForms.AntiforgeryToken(page), ["endpoint_id"] = endpointIdA,
+                    }));
+                    Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+                    Assert.DoesNotContain(endpointIdA, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                }
+
+                Assert.Contains(endpointIdA, await portalA.GetStringAsync("/merchant/webhook-endpoints"), StringComparison.Ordinal);
+            },
             ["GET /portal/portal.css"] = () => Task.CompletedTask,
             ["ANY /portal/signin"] = async () =>
             {
