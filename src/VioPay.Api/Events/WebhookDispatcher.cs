@@ -123,8 +123,11 @@ public sealed class WebhookDispatcher(NpgsqlDataSource dataSource, IHttpClientFa
         var now = time.GetUtcNow();
         await using var command = dataSource.CreateCommand(Take);
         command.Parameters.AddWithValue("now", now);
-        // Past the send's timeout with room to record it: no other instance takes the delivery meanwhile.
-        command.Parameters.AddWithValue("lease", now.AddSeconds(options.Value.TimeoutSeconds + 30));
+        // Past the last send of the round with room to record it, so no other instance takes a delivery this one will
+        // still send: the round sends BatchSize deliveries MaxParallel at a time, each wave up to TimeoutSeconds long.
+        var o = options.Value;
+        var waves = (o.BatchSize + o.MaxParallel - 1) / o.MaxParallel;
+        command.Parameters.AddWithValue("lease", now.AddSeconds(waves * (o.TimeoutSeconds + 5) + 30));
         command.Parameters.AddWithValue("limit", options.Value.BatchSize);
         var due = new List<Due>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -4,6 +4,7 @@ using VioPay.Api.Audit;
 using VioPay.Api.Infrastructure;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.Persistence;
+using VioPay.Api.Infrastructure.Redis;
 using VioPay.Api.Infrastructure.Security;
 using static VioPay.Api.Events.WebhookEndpointsApi;
 
@@ -15,7 +16,7 @@ namespace VioPay.Api.Events;
 /// merchant's endpoint is simply not found (404). Refusals are <see cref="ApiException"/>s and change nothing.
 /// </summary>
 public sealed class WebhookEndpoints(VioPayDbContext db, WebhookUrls urls, LocalMasterKey lmk, IOptions<WebhookOptions> options,
-    TimeProvider time)
+    TimeProvider time, RateLimiter limiter, IOptions<RateLimitOptions> limits)
 {
     /// <summary>Registers an endpoint; the answer carries its secret, the only time it is ever shown.</summary>
     public async Task<CreatedEndpoint> CreateAsync(Guid merchantId, Guid userId, string? url, IReadOnlyList<string?>? events,
@@ -23,6 +24,10 @@ public sealed class WebhookEndpoints(VioPayDbContext db, WebhookUrls urls, Local
     {
         var types = ValidateEvents(events, description);
         var uri = await urls.ValidateAsync(url, cancellationToken);
+        // One creation per merchant at a time, so parallel requests cannot pass the count together and exceed the cap.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('webhook-endpoints:' || {merchantId.ToString()}, 0))",
+            cancellationToken);
         var live = await db.WebhookEndpoints.CountAsync(e => e.MerchantId == merchantId && e.DeletedAt == null, cancellationToken);
         if (live >= options.Value.MaxEndpointsPerMerchant)
         {
@@ -46,6 +51,7 @@ public sealed class WebhookEndpoints(VioPayDbContext db, WebhookUrls urls, Local
         AuditLog.Record(db, time, Actor.User(userId), "webhook_endpoint.created", null, merchantId,
             new { endpoint_id = id, url = endpoint.Url, events = types });
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return new CreatedEndpoint(id, endpoint.Url, types, endpoint.Description, secret, endpoint.CreatedAt);
     }
 
@@ -81,6 +87,8 @@ public sealed class WebhookEndpoints(VioPayDbContext db, WebhookUrls urls, Local
     /// <summary>Raises a ping event owed to this endpoint only; answers its event id.</summary>
     public async Task<string> TestAsync(Guid merchantId, string endpointId, CancellationToken cancellationToken)
     {
+        // Each ping is a delivery retried for 72 h: unlimited pings to a slow receiver would hold every instance's senders.
+        await limiter.HitAsync("webhook-ping", merchantId.ToString(), limits.Value.WebhookPingsPerMerchantPerMinute, TimeSpan.FromMinutes(1));
         var exists = await db.WebhookEndpoints.AnyAsync(e => e.Id == endpointId && e.MerchantId == merchantId && e.DeletedAt == null,
             cancellationToken);
         if (!exists)

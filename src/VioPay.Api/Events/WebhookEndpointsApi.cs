@@ -47,9 +47,9 @@ public static class WebhookEndpointsApi
             .ProducesErrors(401, 403, 404, 503);
         group.MapPost("/{endpointId}/test", Test)
             .WithName("TestWebhookEndpoint")
-            .WithSummary("Send a ping event to this endpoint only → 202 {event_id}; its attempts show on GET /merchant/events/{id}.")
+            .WithSummary("Send a ping event to this endpoint only → 202 {event_id}; its attempts show on GET /merchant/events/{id}. At most RateLimits:WebhookPingsPerMerchantPerMinute (10) a minute, then 429.")
             .Produces<TestAccepted>(StatusCodes.Status202Accepted)
-            .ProducesErrors(401, 403, 404, 503);
+            .ProducesErrors(401, 403, 404, 429, 503);
         return app;
     }
 

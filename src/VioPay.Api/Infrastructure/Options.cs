@@ -68,6 +68,8 @@ public sealed class RateLimitOptions
 
     [Range(1, 100000)] public int ClaimsPerMerchantPerMinute { get; set; } = 30;
     [Range(1, 100000)] public int ClaimsPerIpPerMinute { get; set; } = 60;
+    /// <summary>Test pings (<c>POST /merchant/webhook-endpoints/{id}/test</c>) per merchant per minute: each one is a delivery retried for 72 h.</summary>
+    [Range(1, 100000)] public int WebhookPingsPerMerchantPerMinute { get; set; } = 10;
     [Range(1, 100000)] public int AttestFailuresPerDevice { get; set; } = 10;
     [Range(1, 86400)] public int AttestFailureWindowSeconds { get; set; } = 300;
     [Range(1, 100000)] public int ClientSessionFailuresPerClient { get; set; } = 10;

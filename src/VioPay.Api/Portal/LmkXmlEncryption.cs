@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Xml.Linq;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using VioPay.Api.Infrastructure.Security;
 
@@ -7,8 +8,9 @@ namespace VioPay.Api.Portal;
 
 /// <summary>
 /// Encrypts the portal's data-protection keys (which sign and encrypt its cookies and antiforgery tokens) before they are
-/// written to Redis: AES-256-GCM under a key derived from the LMK for this one purpose, so Redis access alone cannot
-/// forge a portal session. The key follows the LMK's derivation root, so an LMK rotation keeps it.
+/// written to Redis: AES-256-GCM under a key derived from the LMK for this one purpose, so reading Redis does not give
+/// the keys, and <see cref="LmkSealedXmlRepository"/> ignores any key not sealed this way, so writing to Redis does not
+/// add one. The key follows the LMK's derivation root, so an LMK rotation keeps it.
 /// </summary>
 public sealed class LmkXmlEncryptor(LocalMasterKey lmk) : IXmlEncryptor
 {
@@ -72,4 +74,39 @@ public sealed class LmkXmlDecryptor(IServiceProvider services) : IXmlDecryptor
 {
     public XElement Decrypt(XElement encryptedElement) =>
         LmkXmlEncryptor.Decrypt(services.GetRequiredService<LocalMasterKey>(), encryptedElement);
+}
+
+/// <summary>
+/// The shared key store as data protection reads it, keeping only keys this service wrote: each key's secret must be
+/// sealed by <see cref="LmkXmlEncryptor"/> (AES-GCM authenticates it under the LMK-derived key), and no secret may stand in
+/// clear. Without this, whoever can write to Redis could add an unencrypted key of their own, which data protection
+/// would accept, and mint portal cookies with it.
+/// </summary>
+public sealed class LmkSealedXmlRepository(IXmlRepository inner, ILogger<LmkSealedXmlRepository> logger) : IXmlRepository
+{
+    private static readonly string Decryptor = typeof(LmkXmlDecryptor).AssemblyQualifiedName!;
+
+    public IReadOnlyCollection<XElement> GetAllElements() =>
+        inner.GetAllElements().Where(e =>
+        {
+            if (e.Name.LocalName != "key" || IsSealed(e))
+            {
+                return true;
+            }
+
+            logger.LogWarning("Ignoring a data-protection key in the shared store that is not sealed under the LMK ({KeyId})",
+                (string?)e.Attribute("id"));
+            return false;
+        }).ToList();
+
+    public void StoreElement(XElement element, string friendlyName) => inner.StoreElement(element, friendlyName);
+
+    /// <summary>At least one secret, every one sealed by us, and no master key in clear anywhere in the element.</summary>
+    internal static bool IsSealed(XElement key)
+    {
+        var secrets = key.Descendants().Where(d => d.Name.LocalName == "encryptedSecret").ToList();
+        return secrets.Count > 0
+            && secrets.All(s => string.Equals((string?)s.Attribute("decryptorType"), Decryptor, StringComparison.Ordinal))
+            && !key.Descendants().Any(d => d.Name.LocalName == "masterKey");
+    }
 }

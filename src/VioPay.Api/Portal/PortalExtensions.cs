@@ -39,9 +39,10 @@ public static class PortalExtensions
         // instance's key prefix, so a cookie one instance wrote is read by any other.
         services.AddDataProtection().SetApplicationName("viopay-portal");
         // The keys are encrypted under an LMK-derived key before they reach Redis (LmkXmlEncryptor).
-        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, RedisKeys, LocalMasterKey>((o, redis, keys, lmk) =>
+        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, RedisKeys, LocalMasterKey, ILoggerFactory>((o, redis, keys, lmk, logs) =>
         {
-            o.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), keys.For("dataprotection", "keys"));
+            o.XmlRepository = new LmkSealedXmlRepository(new RedisXmlRepository(() => redis.GetDatabase(), keys.For("dataprotection", "keys")),
+                logs.CreateLogger<LmkSealedXmlRepository>());
             o.XmlEncryptor = new LmkXmlEncryptor(lmk);
         });
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VioPay.Api.Payments;
@@ -78,6 +79,23 @@ public sealed class EventsApiTests(VioPayApp app) : IClassFixture<VioPayApp>
         Assert.Equal(HttpStatusCode.OK, (await portal.PostAsync($"/merchant/charges/{saleId}/cancel", null)).StatusCode);
         var page = await portal.GetJsonAsync("/merchant/events?type=charge.cancelled");
         Assert.Single(page.GetProperty("data").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task TestPingsAreLimitedPerMerchantAndTheRefusedOneWritesNoEvent()
+    {
+        var merchant = await app.CreateMerchantAsync();
+        var portal = await app.PortalClientAsync(merchant);
+        var endpoint = await portal.CreateEndpointAsync("https://192.0.2.12/hooks");
+        for (var i = 0; i < 10; i++)
+        {
+            await portal.PingAsync(endpoint.Id);
+        }
+
+        await (await portal.PostAsync($"/merchant/webhook-endpoints/{endpoint.Id}/test", null))
+            .AssertErrorAsync(HttpStatusCode.TooManyRequests, "4029");
+        var events = await portal.GetFromJsonAsync<JsonElement>("/merchant/events?type=ping&limit=100");
+        Assert.Equal(10, events.GetProperty("data").GetArrayLength());
     }
 
     [Fact]

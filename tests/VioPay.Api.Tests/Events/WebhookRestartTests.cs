@@ -56,7 +56,10 @@ public sealed class WebhookRestartTests
         await using var receiver = await WebhookReceiver.StartAsync();
         try
         {
-            var settings = new Dictionary<string, string>(Receivers) { ["Webhooks__PollIntervalMs"] = "50" };
+            var settings = new Dictionary<string, string>(Receivers)
+            {
+                ["Webhooks__PollIntervalMs"] = "50", ["RateLimits__WebhookPingsPerMerchantPerMinute"] = "100",
+            };
             var started = await Task.WhenAll(ApiProcess.StartAsync(backends, settings), ApiProcess.StartAsync(backends, settings));
             await using var a = started[0];
             await using var b = started[1];
