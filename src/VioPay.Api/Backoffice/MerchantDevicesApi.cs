@@ -37,10 +37,6 @@ public sealed record CreateDeviceRequest(string? Label, string? Model) : IBackof
 /// </summary>
 public static class MerchantDevicesApi
 {
-    /// <summary>What suspend and resume need besides the route: more than three services, so one bundle.</summary>
-    public sealed record DeviceServices(VioPayDbContext Db, DeviceViews Views, TerminalDirectory Terminals, AttestationTokens Tokens,
-        TimeProvider Time);
-
     public static IEndpointRouteBuilder MapMerchantDevicesApi(this IEndpointRouteBuilder app)
     {
         var bearer = new HeaderDoc("Authorization", true, "Bearer {jwt} with an initiated session");
