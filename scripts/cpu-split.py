@@ -103,6 +103,7 @@ def main():
     parser.add_argument("--log", required=True)
     parser.add_argument("--group", action="append", default=[])
     parser.add_argument("--psql")
+    parser.add_argument("--redis-cli", help="redis-cli command line of the API's Redis: commands per operation")
     parser.add_argument("--out")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--pgbench", action="store_true", help="also split the pgbench baseline that follows")
@@ -117,9 +118,11 @@ def main():
         return 1
     if args.psql:
         psql(args.psql, "SELECT pg_stat_statements_reset()")
+    writes_before, redis_before = database_counters(args.psql), redis_counters(args.redis_cli)
     before, started = snapshot(groups), time.time()
     ended = log.until(END, args.timeout)
     after, elapsed = snapshot(groups), time.time() - started
+    writes_after, redis_after = database_counters(args.psql), redis_counters(args.redis_cli)
     if ended is None:
         print("cpu-split: the traffic never ended", file=out)
         return 1
@@ -136,6 +139,9 @@ def main():
     operations = int(counted.group(1).replace(",", "")) if counted else None
 
     report_traffic(out, groups, before, after, elapsed, operations, statements)
+    report_counters(out, operations, writes_before, writes_after, redis_before, redis_after)
+    if args.psql:
+        report_table_sizes(out, psql(args.psql, TABLE_SIZES))
     if args.pgbench:
         # The pgbench baseline follows the reconciliation: the same machine's cost of one durable single-row INSERT.
         if log.until(re.compile(STEP.format("Reconciliation")), args.timeout) is None:
@@ -155,6 +161,76 @@ def main():
                 used = after[name] - before[name]
                 print(f"  {name:<16}{used:>9.1f}{used / elapsed:>8.2f}{1000 * used / transactions:>9.3f}", file=out)
     return 0
+
+
+# What PostgreSQL wrote over the span: WAL bytes, commits and rows, from the whole database's statistics.
+DATABASE_COUNTERS = """
+    SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, xact_commit, tup_inserted, tup_updated, tup_deleted
+    FROM pg_stat_database WHERE datname = current_database()"""
+
+
+def database_counters(psql_args):
+    if not psql_args:
+        return None
+    row = psql(psql_args, DATABASE_COUNTERS)
+    if not row or not row.strip():
+        return None
+    values = [int(v) for v in row.strip().split("\t")]
+    return dict(zip(["WAL bytes", "commits", "rows inserted", "rows updated", "rows deleted"], values))
+
+
+def redis_counters(cli):
+    """Commands Redis executed so far, by command (INFO commandstats), so a span's difference is per operation."""
+    if not cli:
+        return None
+    result = subprocess.run(shlex.split(cli) + ["INFO", "commandstats"], capture_output=True, text=True)
+    if result.returncode != 0:
+        return None
+    counts = {}
+    for line in result.stdout.splitlines():
+        match = re.match(r"cmdstat_([a-z|_-]+):calls=(\d+)", line.strip())
+        if match:
+            counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+# Bytes on disk per live row of the largest tables (heap, indexes and TOAST), for sizing storage and partitioning.
+TABLE_SIZES = """
+    SELECT relname, n_live_tup, pg_total_relation_size(relid), pg_indexes_size(relid)
+    FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 6"""
+
+
+def report_table_sizes(out, rows):
+    if not rows or not rows.strip():
+        return
+    print("\nLargest tables at the end of the traffic phase (bytes per live row, all indexes included):", file=out)
+    print(f"  {'table':<24}{'rows':>10}{'MB':>9}{'B/row':>8}{'of which indexes':>18}", file=out)
+    for row in rows.strip().splitlines():
+        name, live, total, indexes = row.split("\t")
+        live, total, indexes = int(live), int(total), int(indexes)
+        per_row = f"{total / live:.0f}" if live else "?"
+        per_index = f"{indexes / live:.0f}" if live else "?"
+        print(f"  {name:<24}{live:>10}{total / 1e6:>9.1f}{per_row:>8}{per_index:>18}", file=out)
+
+
+def report_counters(out, operations, writes_before, writes_after, redis_before, redis_after):
+    if not operations:
+        return
+    if writes_before and writes_after:
+        # pg_stat_database is updated when a backend reports (at most every 0.5 s, and at the end of a transaction
+        # block), so these are close, not exact.
+        print("\nPostgreSQL writes per operation over the traffic phase (pg_stat_database, WAL position):", file=out)
+        for name in writes_before:
+            delta = writes_after[name] - writes_before[name]
+            print(f"  {name:<16}{delta / operations:>12.2f}", file=out)
+    if redis_before is not None and redis_after is not None:
+        delta = {name: redis_after.get(name, 0) - redis_before.get(name, 0) for name in redis_after}
+        delta = {name: count for name, count in delta.items() if count > 0 and name != "info"}
+        total = sum(delta.values())
+        print(f"\nRedis commands per operation over the traffic phase (INFO commandstats): {total / operations:.2f}",
+              file=out)
+        for name, count in sorted(delta.items(), key=lambda item: -item[1])[:8]:
+            print(f"  {name:<16}{count / operations:>12.3f}", file=out)
 
 
 def report_traffic(out, groups, before, after, elapsed, operations, statements):
