@@ -37,7 +37,11 @@ public static class ClientAddressExtensions
         {
             // None when nothing is configured, so that even ASPNETCORE_FORWARDEDHEADERS_ENABLED (whose startup filter clears
             // both lists and so believes everyone) cannot make the service trust a forged X-Forwarded-For.
-            options.ForwardedHeaders = settings.Value.Enabled ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
+            // From a trusted proxy also X-Forwarded-Proto: behind a TLS-terminating ingress the portal's sign-in redirect
+            // (the OIDC redirect_uri) and its cookies must say https, not the http the proxy spoke to us.
+            options.ForwardedHeaders = settings.Value.Enabled
+                ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto
+                : ForwardedHeaders.None;
             // Walk X-Forwarded-For from the right while each hop is a trusted proxy: the first untrusted address is the
             // client, whatever a client wrote further left.
             options.ForwardLimit = null;

@@ -106,6 +106,37 @@ public sealed class KeycloakModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BehindATrustedTlsProxyTheRedirectUriIsHttpsAndAForgedProtoIsIgnored()
+    {
+        await using var proxied = new VioPayApp()
+            .With("Auth:Mode", "Keycloak")
+            .With("Auth:Keycloak:Authority", Authority)
+            .With("Auth:Keycloak:ClientId", "viopay-backoffice")
+            .With("Auth:Keycloak:ClientSecret", "stub-secret")
+            .With("Auth:Keycloak:RequireHttpsMetadata", "false")
+            .With("ForwardedHeaders:KnownProxies:0", "10.0.0.5");
+        await proxied.InitializeAsync();
+        var options = VioPay.Api.Tests.Portal.PortalForms.ClientOptions;
+        options.BaseAddress = new Uri("http://portal.example");
+        var browser = proxied.CreateClient(options);
+
+        async Task<string> RedirectUri(string peer)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/portal/charges").From(peer);
+            request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "https");
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", "198.51.100.9");
+            var response = await browser.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            return Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(response.Headers.Location!.Query)["redirect_uri"].ToString();
+        }
+
+        // The ingress terminated TLS and spoke http to the pod: the browser must come back over https.
+        Assert.Equal("https://portal.example/portal/signin-oidc", await RedirectUri("10.0.0.5"));
+        // Anybody else's X-Forwarded-Proto is not believed.
+        Assert.Equal("http://portal.example/portal/signin-oidc", await RedirectUri("203.0.113.50"));
+    }
+
+    [Fact]
     public async Task ATokenSignedByAnotherKeyIs401()
     {
         using var other = RSA.Create(2048);
