@@ -12,6 +12,9 @@ public static class EventsExtensions
             .Validate(o => o.RetryMaxSeconds >= o.RetryBaseSeconds,
                 $"Configuration '{WebhookOptions.Section}:{nameof(WebhookOptions.RetryMaxSeconds)}' must be at least " +
                 $"'{WebhookOptions.Section}:{nameof(WebhookOptions.RetryBaseSeconds)}'.")
+            .Validate(o => o.EventRetentionDays == 0 || o.EventRetentionDays * 24 > o.GiveUpAfterHours,
+                $"Configuration '{WebhookOptions.Section}:{nameof(WebhookOptions.EventRetentionDays)}' must be 0 (keep every event) " +
+                $"or longer than '{WebhookOptions.Section}:{nameof(WebhookOptions.GiveUpAfterHours)}'.")
             .ValidateOnStart();
         services.AddSingleton<WebhookUrls>();
         services.AddScoped<WebhookEndpoints>();

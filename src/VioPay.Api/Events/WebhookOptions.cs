@@ -42,6 +42,13 @@ public sealed class WebhookOptions
     [Range(1, 64)]
     public int MaxParallel { get; set; } = 8;
 
+    /// <summary>
+    /// Days an event (with its deliveries and their attempts) is kept: older ones that have nothing left to deliver are
+    /// deleted, oldest first, in small batches (<see cref="WebhookDispatcher"/>). 0 keeps every event.
+    /// </summary>
+    [Range(0, 3650)]
+    public int EventRetentionDays { get; set; } = 30;
+
     /// <summary>Live endpoints one merchant may have.</summary>
     [Range(1, 1000)]
     public int MaxEndpointsPerMerchant { get; set; } = 20;
