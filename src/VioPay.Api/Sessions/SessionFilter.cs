@@ -1,4 +1,6 @@
+using Microsoft.EntityFrameworkCore;
 using VioPay.Api.Infrastructure.Errors;
+using VioPay.Api.Infrastructure.Persistence;
 
 namespace VioPay.Api.Sessions;
 
@@ -21,6 +23,14 @@ public sealed class SessionFilter(SessionScope scope) : IEndpointFilter
         var token = BearerToken(http) ?? throw ApiException.Unauthorized("Missing, invalid or expired bearer token");
         var session = await http.RequestServices.GetRequiredService<SessionStore>().FindAsync(token)
             ?? throw ApiException.Forbidden("Session not initiated: call POST /session/initiate first");
+        // A token issued to an API client ends with the client: `revoke-api-client` takes effect on the next request, not
+        // when the token expires. One indexed lookup, on backoffice requests only (the POS routes have no session).
+        if (session.ClientId is { } clientId && !await http.RequestServices.GetRequiredService<VioPayDbContext>().ApiClients
+                .AnyAsync(c => c.ClientId == clientId && c.RevokedAt == null, http.RequestAborted))
+        {
+            throw ApiException.Unauthorized("API client revoked");
+        }
+
         if (scope == SessionScope.Merchant && session.MerchantId is null)
         {
             throw ApiException.Forbidden("This endpoint needs a merchant session");

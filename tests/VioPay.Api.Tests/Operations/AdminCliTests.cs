@@ -95,9 +95,16 @@ public sealed class AdminCliTests
             await SessionAsync(api, clientId, firstSecret, HttpStatusCode.Unauthorized);
             await SessionAsync(api, clientId, secondSecret, HttpStatusCode.OK);
 
+            using var issued = await api.Client.PostAsJsonAsync("/client/session",
+                new { client_id = clientId, client_secret = secondSecret, grant_type = "client_credentials" });
+            var token = (await issued.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("access_token").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await DevicesAsync(api, token)).StatusCode);
+
             var revoked = await ApiProcess.AdminAsync(backends, "revoke-api-client", "--client-id", clientId);
             Assert.NotEqual(System.Text.Json.JsonValueKind.Null, revoked.GetProperty("revoked_at").ValueKind);
             await SessionAsync(api, clientId, secondSecret, HttpStatusCode.Unauthorized);
+            // The token issued before the revocation ends with it, not at its expiry.
+            await (await DevicesAsync(api, token)).AssertErrorAsync(HttpStatusCode.Unauthorized, "4001");
             var again = await ApiProcess.AdminAsync(backends, "revoke-api-client", "--client-id", clientId);
             Assert.Equal(revoked.GetProperty("revoked_at").GetString(), again.GetProperty("revoked_at").GetString());
 
@@ -131,6 +138,13 @@ public sealed class AdminCliTests
         {
             await TestDependencies.DropDatabaseAsync(backends.Postgres);
         }
+    }
+
+    private static async Task<HttpResponseMessage> DevicesAsync(ApiProcess api, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/merchant/devices");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await api.Client.SendAsync(request);
     }
 
     private static async Task SessionAsync(ApiProcess api, string clientId, string secret, HttpStatusCode expected)

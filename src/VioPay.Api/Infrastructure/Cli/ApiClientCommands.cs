@@ -22,7 +22,7 @@ internal sealed class ApiClientCommands
         cli.Define("list-api-clients", "Lists API clients (all, or one merchant's), with created_at and revoked_at; never secrets.",
             ListAsync, [MerchantFilter]),
         cli.Define("revoke-api-client",
-            "Revokes an API client: it can get no new session token (tokens already issued run to their expiry). Idempotent.",
+            "Revokes an API client: it can get no new session token, and tokens already issued stop working at once. Idempotent.",
             RevokeAsync, [ClientId]),
         cli.Define("rotate-api-client-secret",
             "Replaces an API client's secret; answers the new client_secret (printed once). The old one stops working at once.",
