@@ -27,6 +27,10 @@ public static class PortalAuth
     public const string UserIdClaim = "user_id";
     public const string ClientIdClaim = "client_id";
     public const string SubjectClaim = "sub";
+    public const string SignedInAtClaim = "signed_in_at";
+
+    /// <summary>However active, a portal session ends this long after its sign-in (<c>Portal:SessionMaxHours</c>).</summary>
+    public const int DefaultSessionMaxHours = 12;
 
     internal static void Add(WebApplicationBuilder builder)
     {
@@ -44,7 +48,8 @@ public static class PortalAuth
             o.LoginPath = SignInPath;
             o.AccessDeniedPath = SignInPath;
             o.ReturnUrlParameter = "return_url";
-            o.Events.OnValidatePrincipal = StillAllowedAsync;
+            var maxAge = TimeSpan.FromHours(builder.Configuration.GetValue("Portal:SessionMaxHours", DefaultSessionMaxHours));
+            o.Events.OnValidatePrincipal = context => StillAllowedAsync(context, maxAge);
             if (keycloak)
             {
                 o.ForwardChallenge = OidcScheme;
@@ -89,11 +94,13 @@ public static class PortalAuth
     }
 
     /// <summary>The claims of a portal session for a user of a merchant.</summary>
-    public static ClaimsPrincipal Principal(Guid userId, string subject, Guid merchantId, Guid resellerId, string? clientId)
+    public static ClaimsPrincipal Principal(Guid userId, string subject, Guid merchantId, Guid resellerId, string? clientId,
+        DateTimeOffset signedInAt)
     {
         var claims = new List<Claim>
         {
             new(SubjectClaim, subject),
+            new(SignedInAtClaim, signedInAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new(UserIdClaim, userId.ToString()),
             new(MerchantIdClaim, merchantId.ToString()),
             new(ResellerIdClaim, resellerId.ToString()),
@@ -113,11 +120,22 @@ public static class PortalAuth
 
     /// <summary>
     /// A revoked API client, or a user no longer registered for a merchant, loses its portal session at its next request,
-    /// not when the cookie expires.
+    /// not when the cookie expires; and a session older than <paramref name="maxAge"/> since its sign-in ends, however
+    /// active (the sliding expiry alone would let a used session live for ever).
     /// </summary>
-    private static async Task StillAllowedAsync(CookieValidatePrincipalContext context)
+    private static async Task StillAllowedAsync(CookieValidatePrincipalContext context, TimeSpan maxAge)
     {
         var principal = context.Principal!;
+        var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (!long.TryParse(principal.FindFirstValue(SignedInAtClaim), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var signedIn) ||
+            now - DateTimeOffset.FromUnixTimeSeconds(signedIn) > maxAge)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieScheme);
+            return;
+        }
+
         var db = context.HttpContext.RequestServices.GetRequiredService<VioPayDbContext>();
         var userId = Guid.TryParse(principal.FindFirstValue(UserIdClaim), out var u) ? u : Guid.Empty;
         var merchantId = Guid.TryParse(principal.FindFirstValue(MerchantIdClaim), out var m) ? m : Guid.Empty;
@@ -146,6 +164,7 @@ public static class PortalAuth
             return;
         }
 
-        context.Principal = Principal(user.Id, user.Subject, user.MerchantId!.Value, resellerId.Value, null);
+        context.Principal = Principal(user.Id, user.Subject, user.MerchantId!.Value, resellerId.Value, null,
+            context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
     }
 }

@@ -73,7 +73,7 @@ public sealed class SignInModel(ClientCredentials credentials, IOptions<AuthOpti
         }
 
         var principal = PortalAuth.Principal(verified.User.Id, verified.User.Subject, verified.Merchant.Id, verified.Merchant.ResellerId,
-            verified.Client.ClientId);
+            verified.Client.ClientId, HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
         await HttpContext.SignInAsync(PortalAuth.CookieScheme, principal, new AuthenticationProperties { IsPersistent = false });
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) && ReturnUrl!.StartsWith(PortalExtensions.BasePath, StringComparison.Ordinal)
             ? ReturnUrl
