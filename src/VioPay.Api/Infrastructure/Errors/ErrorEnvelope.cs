@@ -51,6 +51,12 @@ public static class ErrorWriter
             response.Headers.RetryAfter = "5";
         }
 
+        if (Portal.PortalErrorPage.Applies(context))
+        {
+            await Portal.PortalErrorPage.WriteAsync(context, status, message, TraceId(context));
+            return;
+        }
+
         var envelope = new ErrorEnvelope(new ErrorBody(code, message, details, TraceId(context)));
         await JsonSerializer.SerializeAsync(response.Body, envelope, Json, context.RequestAborted);
     }
