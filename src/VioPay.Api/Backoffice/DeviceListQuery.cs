@@ -15,12 +15,15 @@ public static class DeviceListQuery
     public static readonly IReadOnlyList<string> Statuses = [DeviceStatus.Inactive, DeviceStatus.Claimed, DeviceStatus.Activated];
 
     /// <summary>One page of <paramref name="owned"/> (a query that already carries the owner).</summary>
-    public static async Task<DeviceList> PageAsync(HttpContext http, IQueryable<Device> owned, CancellationToken cancellationToken)
+    public static Task<DeviceList> PageAsync(HttpContext http, IQueryable<Device> owned, CancellationToken cancellationToken) =>
+        PageAsync(http.RequestServices, http.Request.Query, owned, cancellationToken);
+
+    /// <summary>The same page from the parameters in <paramref name="query"/> (the portal's devices page builds its own).</summary>
+    public static async Task<DeviceList> PageAsync(IServiceProvider services, IQueryCollection query, IQueryable<Device> owned,
+        CancellationToken cancellationToken)
     {
-        var services = http.RequestServices;
         var db = services.GetRequiredService<VioPayDbContext>();
         var connectivity = services.GetRequiredService<Connectivity>();
-        var query = http.Request.Query;
         var fields = new Dictionary<string, string>();
         var limit = PageQuery.Limit(query, fields);
         var devices = owned;
