@@ -45,6 +45,7 @@ builder.AddPayments();
 builder.AddEvents();
 builder.AddFleet();
 builder.AddHealth();
+builder.AddShutdownDrain();
 builder.AddApiDocumentation();
 
 var app = builder.Build();
@@ -65,6 +66,7 @@ app.UseForwardedClientAddress();
 // Outermost, so the line it writes has the status the client got (a 409 thrown as ApiException is logged as 409, not
 // as the 500 the exception looks like before the handler answers it).
 app.UseRequestLogging();
+app.UseShutdownDrain();
 app.UseErrorHandling();
 app.UseMiddleware<RequestBodyBufferingMiddleware>();
 app.UseAuthentication();

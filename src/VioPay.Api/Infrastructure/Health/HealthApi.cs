@@ -34,7 +34,7 @@ public static class HealthApi
 
         health.MapGet("/ready", Ready)
             .WithName("HealthReady")
-            .WithSummary("Readiness: PostgreSQL and Redis both answer. 503 (code 5003) naming the failing ones otherwise. details.payment_processor names the acquirer; details.warning says when it is the simulator outside Development.")
+            .WithSummary("Readiness: PostgreSQL and Redis both answer. 503 (code 5003) naming the failing ones otherwise, or with details.draining once the instance is stopping (SIGTERM; Hosting:ShutdownDrainSeconds). details.payment_processor names the acquirer; details.warning says when it is the simulator outside Development.")
             .ProducesErrors(413, 503);
         return app;
     }
@@ -54,8 +54,18 @@ public static class HealthApi
     private static Ok<LiveResponse> Live() => TypedResults.Ok(new LiveResponse("ok", ServiceName));
 
     private static async Task<Ok<ReadyResponse>> Ready(HealthCheckService health, IOptions<PaymentOptions> payments,
-        IHostEnvironment environment, CancellationToken cancellationToken)
+        IHostEnvironment environment, ShutdownDrain drain, CancellationToken cancellationToken)
     {
+        // First, and without asking PostgreSQL or Redis: a stopping instance is out of rotation whatever they say.
+        if (drain.IsDraining)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorCodes.ServiceUnavailable,
+                "This instance is shutting down (draining); retry on another", new Dictionary<string, object?> { ["draining"] = true })
+            {
+                RetryAfterSeconds = 1,
+            };
+        }
+
         var report = await health.CheckHealthAsync(r => r.Tags.Contains("ready"), cancellationToken);
         var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "ok" : "unavailable");
         if (report.Status != HealthStatus.Healthy)
