@@ -35,7 +35,7 @@ public static class PersistenceExtensions
 
         if (connection.Pooler != DatabasePooler.None || connection.Source != DatabaseConnection.ConnectionStringName)
         {
-            app.Logger.LogInformation("PostgreSQL through ConnectionStrings:{ConnectionStringName}, pooler {DatabasePooler}",
+            app.Logger.LogInformation("PostgreSQL through ConnectionStrings:{ConnectionStringName:l}, pooler {DatabasePooler}",
                 connection.Source, connection.Pooler);
         }
 
