@@ -262,6 +262,89 @@ stop_pg() {
     pg_run_as "$bin/pg_ctl" -D "$data" stop -m "$mode" -w -t 60 >/dev/null 2>&1 || true
 }
 
+# ensure_pgbouncer_installed: make sure Debian's pgbouncer exists; print its path. Honours VIOPAY_PGBOUNCER.
+ensure_pgbouncer_installed() {
+    local path
+    if [ -n "${VIOPAY_PGBOUNCER:-}" ]; then
+        [ -x "$VIOPAY_PGBOUNCER" ] || die "VIOPAY_PGBOUNCER=$VIOPAY_PGBOUNCER is not executable"
+        printf '%s\n' "$VIOPAY_PGBOUNCER"
+        return 0
+    fi
+    for path in "$(command -v pgbouncer 2>/dev/null || true)" /usr/sbin/pgbouncer /usr/bin/pgbouncer; do
+        if [ -n "$path" ] && [ -x "$path" ]; then
+            printf '%s\n' "$path"
+            return 0
+        fi
+    done
+    if ! is_root; then
+        warn "pgbouncer not found; the PgBouncer tests need it:
+    sudo apt-get update && sudo apt-get install -y pgbouncer"
+        return 1
+    fi
+    apt_install pgbouncer || { warn "apt-get install pgbouncer failed"; return 1; }
+    path=/usr/sbin/pgbouncer
+    [ -x "$path" ] || { warn "pgbouncer was installed but $path is missing"; return 1; }
+    printf '%s\n' "$path"
+}
+
+# pgbouncer_ready PORT: true when something accepts connections on 127.0.0.1:PORT (PgBouncer listens once it has
+# read its configuration; it connects to PostgreSQL only when a client asks).
+pgbouncer_ready() { port_in_use "$1"; }
+
+# start_pgbouncer PGBOUNCER PORT DIR PG_PORT [POOL_SIZE]
+# Starts PgBouncer on 127.0.0.1:PORT in transaction pooling mode in front of the PostgreSQL on 127.0.0.1:PG_PORT,
+# with its configuration, log and pid file in DIR, and waits until it listens. Sets PGBOUNCER_PID.
+#  - every database name is passed through to PostgreSQL (`*`), with POOL_SIZE (default 4) server connections per
+#    database and user: many client connections share a few server connections, which is what transaction pooling is;
+#  - `viopay_single` is the database `postgres` over exactly one server connection, for tests that need two clients
+#    to land on the same server connection;
+#  - auth_type=trust with a userlist naming `postgres` (the throwaway PostgreSQL trusts loopback too); `pgbouncer` is
+#    the admin console (SHOW POOLS, SHOW SERVERS …) for the user postgres;
+#  - ignore_startup_parameters: what a driver may send that PgBouncer 1.18 does not track (extra_float_digits).
+# PgBouncer refuses to run as root: root starts it with `-u postgres` (it drops to that user itself, so PGBOUNCER_PID
+# is PgBouncer's own pid and SIGTERM stops it at once).
+start_pgbouncer() {
+    local bin="$1" port="$2" dir="$3" pg_port="$4" pool="${5:-4}"
+    pg_owned_dir "$dir"
+    {
+        printf '[databases]\n'
+        printf 'viopay_single = host=127.0.0.1 port=%s dbname=postgres pool_size=1\n' "$pg_port"
+        printf '* = host=127.0.0.1 port=%s\n' "$pg_port"
+        printf '\n[pgbouncer]\n'
+        printf 'listen_addr = 127.0.0.1\nlisten_port = %s\nunix_socket_dir =\n' "$port"
+        printf 'auth_type = trust\nauth_file = %s/userlist.txt\nadmin_users = postgres\nstats_users = postgres\n' "$dir"
+        printf 'pool_mode = transaction\ndefault_pool_size = %s\nmin_pool_size = 0\nreserve_pool_size = 0\n' "$pool"
+        printf 'max_client_conn = 1000\nmax_db_connections = 0\n'
+        printf 'ignore_startup_parameters = extra_float_digits\n'
+        printf 'logfile = %s/pgbouncer.log\npidfile = %s/pgbouncer.pid\n' "$dir" "$dir"
+    } >"$dir/pgbouncer.ini"
+    printf '"postgres" ""\n' >"$dir/userlist.txt"
+    local -a as_user=()
+    if is_root; then
+        chown postgres: "$dir/pgbouncer.ini" "$dir/userlist.txt"
+        as_user=(-u postgres)
+    fi
+    log "starting pgbouncer on 127.0.0.1:$port (transaction pooling, $pool server connections per database; dir: $dir)"
+    (cd / && exec setsid "$bin" "${as_user[@]}" "$dir/pgbouncer.ini" </dev/null >>"$dir/pgbouncer.out" 2>&1) &
+    PGBOUNCER_PID=$!
+    WAIT_PID="$PGBOUNCER_PID" WAIT_LOG="$dir/pgbouncer.log" \
+        wait_for "pgbouncer on port $port" 30 pgbouncer_ready "$port" || return 1
+    # The pid PgBouncer wrote itself is the one to signal, whatever setsid did.
+    if [ -s "$dir/pgbouncer.pid" ]; then PGBOUNCER_PID="$(cat "$dir/pgbouncer.pid")"; fi
+}
+
+# stop_pgbouncer PID: stop a PgBouncer we started (SIGTERM: immediate shutdown); quiet.
+stop_pgbouncer() {
+    local pid="$1" i
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
 # redis_ping PORT: true when redis answers PONG on 127.0.0.1:PORT.
 redis_ping() {
     if command -v redis-cli >/dev/null 2>&1; then

@@ -36,7 +36,8 @@ builder.AddJson();
 // would answer 415 before authentication (PROTOCOL §10.2).
 builder.AddPortal();
 builder.AddErrorHandling();
-builder.AddPersistence();
+// An admin command (migrate) goes past the pooler to the primary when ConnectionStrings:PostgresDirect is set.
+builder.AddPersistence(adminCommand: !cli.Serves);
 builder.AddRedis();
 builder.AddLocalMasterKey();
 builder.AddBackofficeAuthentication();
@@ -49,6 +50,11 @@ builder.AddShutdownDrain();
 builder.AddApiDocumentation();
 
 var app = builder.Build();
+if (!app.CheckDatabaseConnection())
+{
+    return 1;
+}
+
 if (!cli.Serves)
 {
     return await cli.RunAsync(app);

@@ -5,65 +5,41 @@ namespace VioPay.Api.Infrastructure.Persistence;
 
 public static class PersistenceExtensions
 {
-    public const string ConnectionStringName = "Postgres";
-
-    public static WebApplicationBuilder AddPersistence(this WebApplicationBuilder builder)
+    /// <summary>
+    /// One Npgsql data source for EF and the raw statements of the hot paths, on the connection string
+    /// <see cref="DatabaseConnection"/> resolves (<c>ConnectionStrings:PostgresDirect</c> for an admin command when it is set).
+    /// </summary>
+    public static WebApplicationBuilder AddPersistence(this WebApplicationBuilder builder, bool adminCommand = false)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"Configuration 'ConnectionStrings:{ConnectionStringName}' is required " +
-                "(environment variable ConnectionStrings__Postgres), e.g. Host=127.0.0.1;Port=5432;Database=viopay;Username=viopay;Password=…");
-        }
-
-        var dataSource = new NpgsqlDataSourceBuilder(WithDefaults(connectionString)).Build();
+        var connection = DatabaseConnection.Resolve(builder.Configuration, adminCommand);
+        builder.Services.AddSingleton(connection);
+        var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddDbContextPool<VioPayDbContext>(options => Configure(options, dataSource));
         return builder;
     }
 
     /// <summary>
-    /// Short timeouts so that a database that is down answers 503 quickly instead of holding requests; statements
-    /// prepared automatically after their second use (PostgreSQL then plans the charge path's statements once per
-    /// connection, not once per call); and no session reset when a connection goes back to the pool (Npgsql's
-    /// <c>DISCARD ALL</c>, which also drops prepared statements): the service keeps no session state (no SET, no
-    /// session advisory lock, no temporary table, no LISTEN), and an open transaction is rolled back on return either
-    /// way. Callers can still override any of these in the connection string.
+    /// Start-up, before serving or running an admin command: a configuration that contradicts itself (a pooler that cannot
+    /// keep prepared statements, and a connection string that asks for them) stops here with one critical line and no
+    /// stack trace, as a wrong LMK does; the caller exits 1.
     /// </summary>
-    private static string WithDefaults(string connectionString)
+    public static bool CheckDatabaseConnection(this WebApplication app)
     {
-        var csb = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        var connection = app.Services.GetRequiredService<DatabaseConnection>();
+        if (connection.Refusal is not null)
         {
-            csb.Timeout = 5;
+            app.Logger.LogCritical("Refusing to start: {Reason}", connection.Refusal);
+            return false;
         }
 
-        if (!connectionString.Contains("Command Timeout", StringComparison.OrdinalIgnoreCase))
+        if (connection.Pooler != DatabasePooler.None || connection.Source != DatabaseConnection.ConnectionStringName)
         {
-            csb.CommandTimeout = 15;
+            app.Logger.LogInformation("PostgreSQL through ConnectionStrings:{ConnectionStringName:l}, pooler {DatabasePooler}",
+                connection.Source, connection.Pooler);
         }
 
-        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase) &&
-            !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
-        {
-            csb.MaxPoolSize = 64;
-        }
-
-        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase) &&
-            !connectionString.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
-        {
-            csb.MaxAutoPrepare = 64;
-            csb.AutoPrepareMinUsages = 2;
-        }
-
-        if (!connectionString.Contains("No Reset On Close", StringComparison.OrdinalIgnoreCase) &&
-            !connectionString.Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
-        {
-            csb.NoResetOnClose = true;
-        }
-
-        return csb.ConnectionString;
+        return true;
     }
 
     internal static void Configure(DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
