@@ -118,12 +118,15 @@ public sealed class KubernetesManifestTests(VioPayApp app) : IClassFixture<VioPa
         var available = ApiEnvironmentNames();
         string[] required =
         [
-            EnvName($"ConnectionStrings:{PersistenceExtensions.ConnectionStringName}"), EnvName("ConnectionStrings:Redis"),
+            EnvName($"ConnectionStrings:{DatabaseConnection.ConnectionStringName}"), EnvName("ConnectionStrings:Redis"),
             EnvName(SecurityExtensions.LmkKey), EnvName("Payments:Processor"),
             EnvName($"{HostingOptions.Section}:{nameof(HostingOptions.ShutdownDrainSeconds)}"),
         ];
         Assert.All(required, r => Assert.Contains(r, available));
         Assert.Equal("Production", _k8s.ApiSetting("ASPNETCORE_ENVIRONMENT"));
+        // The pods reach PostgreSQL through PgBouncer in transaction mode: the pooler setting must say so, in a value the app takes.
+        Assert.Equal(DatabasePooler.PgBouncerTransaction,
+            Enum.Parse<DatabasePooler>(_k8s.ApiSetting(EnvName(DatabaseConnection.PoolerKey)) ?? "None", ignoreCase: true));
     }
 
     [Fact]
@@ -146,7 +149,7 @@ public sealed class KubernetesManifestTests(VioPayApp app) : IClassFixture<VioPa
         Assert.True(help.ExitCode == 0, help.ToString());
 
         // Not the API's (pooled) connection string: its own, straight to the primary.
-        var postgres = Assert.Single(container.Env ?? [], e => e.Name == EnvName($"ConnectionStrings:{PersistenceExtensions.ConnectionStringName}"));
+        var postgres = Assert.Single(container.Env ?? [], e => e.Name == EnvName($"ConnectionStrings:{DatabaseConnection.DirectConnectionStringName}"));
         Assert.NotNull(postgres.ValueFrom?.SecretKeyRef);
         Assert.DoesNotContain(_k8s.ApiContainer.Env ?? [], e => e.ValueFrom?.SecretKeyRef?.Name == postgres.ValueFrom.SecretKeyRef.Name);
     }
