@@ -335,6 +335,25 @@ redis_cluster_ok() {
     redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | grep -q '^cluster_state:ok'
 }
 
+# cluster_port: a free port for a Redis Cluster node. The node also listens on its cluster bus, port + 10000, so the
+# port must be at most 55535 and the bus port free too.
+cluster_port() {
+    local port i
+    for i in $(seq 1 200); do
+        port="$(free_port)"
+        if [ "$port" -le 55535 ] && ! port_in_use $(( port + 10000 )); then
+            printf '%s\n' "$port"
+            return 0
+        fi
+        port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+        if ! port_in_use "$port" && ! port_in_use $(( port + 10000 )); then
+            printf '%s\n' "$port"
+            return 0
+        fi
+    done
+    die "could not find a free port pair (port, port + 10000) on 127.0.0.1 for a Redis Cluster node"
+}
+
 # start_redis_cluster REDIS_SERVER DIR [MASTERS]
 # Starts MASTERS (default 3) cluster-enabled redis-servers on free loopback ports, each in DIR/node-N with its own
 # redis.conf (so `redis-server DIR/node-N/redis.conf` brings the same node back, with its node id and slots), joins
@@ -351,7 +370,7 @@ start_redis_cluster() {
     REDIS_CLUSTER_NODES="" REDIS_CLUSTER_PORTS="" REDIS_CLUSTER_PIDS="" REDIS_CLUSTER_DIRS=""
     local -a addresses=()
     for i in $(seq 1 "$masters"); do
-        port="$(free_port)"
+        port="$(cluster_port)"
         node="$dir/node-$i"
         mkdir -p "$node"
         cat >"$node/redis.conf" <<CONF
