@@ -73,13 +73,24 @@ public sealed class ClusterMasterLossTests
         Assert.False(retried.Headers.Contains("Idempotent-Replayed"));
 
         // Readiness names the partial loss but stays 200 (every instance has the same Redis, pulling them all would
-        // widen the outage), and the terminal cache has stopped: its heartbeat channel lived on the victim.
+        // widen the outage).
         using (var ready = JsonDocument.Parse(await a.Client.GetStringAsync("/health/ready")))
         {
             Assert.Equal("degraded", ready.RootElement.GetProperty("checks").GetProperty("redis").GetString());
         }
 
-        await WaitForAsync(() => a.Output.Any(l => l.Contains("Terminal cache off", StringComparison.Ordinal)), "instance A's terminal cache to stop");
+        // The terminal-cache channel's slot is lost, yet both instances' heartbeats still reach a subscriber: PUBLISH
+        // goes to a live node, which broadcasts it cluster-wide, so invalidations keep flowing (and the heartbeat gap
+        // meanwhile made each instance start its cache over).
+        var heard = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(keys.Prefix + "terminal-changed"), (_, message) =>
+        {
+            if (message.ToString().StartsWith("heartbeat:", StringComparison.Ordinal))
+            {
+                heard[message.ToString()] = true;
+            }
+        });
+        await WaitForAsync(() => heard.Count >= 2, "both instances' heartbeats after the master loss");
 
         // The master comes back (empty: nothing was persisted) and both instances use it again.
         TestClusters.RestartFaultNode(victim);
