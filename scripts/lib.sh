@@ -412,3 +412,87 @@ new_merchant_client() {
     [ -n "$reseller" ] && [ -n "$MERCHANT_ID" ] && [ -n "$CLIENT_ID" ] && [ -n "$CLIENT_SECRET" ] ||
         die "the admin CLI could not create the merchant '$name' and its API client"
 }
+
+# redis_cluster_ok PORT: true when the cluster node on 127.0.0.1:PORT reports cluster_state:ok.
+redis_cluster_ok() {
+    redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | grep -q '^cluster_state:ok'
+}
+
+# cluster_port: a free port for a Redis Cluster node. The node also listens on its cluster bus, port + 10000, so the
+# port must be at most 55535 and the bus port free too.
+cluster_port() {
+    local port i
+    for i in $(seq 1 200); do
+        port="$(free_port)"
+        if [ "$port" -le 55535 ] && ! port_in_use $(( port + 10000 )); then
+            printf '%s\n' "$port"
+            return 0
+        fi
+        port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+        if ! port_in_use "$port" && ! port_in_use $(( port + 10000 )); then
+            printf '%s\n' "$port"
+            return 0
+        fi
+    done
+    die "could not find a free port pair (port, port + 10000) on 127.0.0.1 for a Redis Cluster node"
+}
+
+# start_redis_cluster REDIS_SERVER DIR [MASTERS]
+# Starts MASTERS (default 3) cluster-enabled redis-servers on free loopback ports, each in DIR/node-N with its own
+# redis.conf (so `redis-server DIR/node-N/redis.conf` brings the same node back, with its node id and slots), joins
+# them with `redis-cli --cluster create` (no replicas) and waits until every node reports cluster_state:ok.
+# Sets REDIS_CLUSTER_NODES ("127.0.0.1:p1,127.0.0.1:p2,…"), REDIS_CLUSTER_PORTS, REDIS_CLUSTER_PIDS and
+# REDIS_CLUSTER_DIRS (space separated). Nothing is persisted but the cluster's own nodes.conf.
+# cluster-require-full-coverage is off: when a master dies, the others keep serving their slots and only the
+# requests that need the lost slots fail (the API answers those 503).
+start_redis_cluster() {
+    local server="$1" dir="$2" masters="${3:-3}" i port node
+    # redis-cli comes with Debian's redis-tools, which redis-server depends on; installed alone if it went missing.
+    command -v redis-cli >/dev/null 2>&1 || apt_install redis-tools ||
+        die "redis-cli not found: sudo apt-get install -y redis-tools"
+    REDIS_CLUSTER_NODES="" REDIS_CLUSTER_PORTS="" REDIS_CLUSTER_PIDS="" REDIS_CLUSTER_DIRS=""
+    local -a addresses=()
+    for i in $(seq 1 "$masters"); do
+        port="$(cluster_port)"
+        node="$dir/node-$i"
+        mkdir -p "$node"
+        cat >"$node/redis.conf" <<CONF
+port $port
+bind 127.0.0.1
+protected-mode yes
+daemonize no
+dir $node
+logfile $node/redis.log
+save ""
+appendonly no
+cluster-enabled yes
+cluster-config-file $node/nodes.conf
+cluster-node-timeout 2000
+cluster-require-full-coverage no
+CONF
+        setsid "$server" "$node/redis.conf" </dev/null >/dev/null 2>&1 &
+        REDIS_CLUSTER_PIDS="${REDIS_CLUSTER_PIDS:+$REDIS_CLUSTER_PIDS }$!"
+        REDIS_CLUSTER_PORTS="${REDIS_CLUSTER_PORTS:+$REDIS_CLUSTER_PORTS }$port"
+        REDIS_CLUSTER_DIRS="${REDIS_CLUSTER_DIRS:+$REDIS_CLUSTER_DIRS }$node"
+        addresses+=("127.0.0.1:$port")
+        WAIT_PID="$!" WAIT_LOG="$node/redis.log" wait_for "redis cluster node on port $port" 30 redis_ping "$port" || return 1
+    done
+    REDIS_CLUSTER_NODES="$(IFS=,; printf '%s' "${addresses[*]}")"
+    log "creating a Redis Cluster of $masters masters: $REDIS_CLUSTER_NODES"
+    redis-cli --cluster create "${addresses[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 || {
+        cat "$dir/create.log" >&2
+        return 1
+    }
+    for port in $REDIS_CLUSTER_PORTS; do
+        wait_for "cluster_state:ok on port $port" 30 redis_cluster_ok "$port" || return 1
+    done
+}
+
+# stop_redis_cluster "PIDS" "PORTS": stop every node we started, and any node a test restarted on one of the ports.
+stop_redis_cluster() {
+    local -a pids=($1) ports=($2)
+    local i
+    for i in "${!ports[@]}"; do
+        stop_redis "${pids[$i]:-}" "${ports[$i]}"
+    done
+}

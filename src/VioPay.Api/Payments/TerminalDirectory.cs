@@ -19,7 +19,8 @@ namespace VioPay.Api.Payments;
 /// connection events: every instance publishes a heartbeat on the same channel every 250 ms and keeps entries only
 /// while it has heard its own within the last 750 ms. A lost subscription, a dead socket or a failed re-subscribe
 /// therefore stops caching within 750 ms, and the cache starts over when the heartbeat is heard again, so a missed
-/// message cannot leave a stale entry behind. Key set expiry needs no message: the entry carries <c>expires_at</c> and
+/// message cannot leave a stale entry behind. A failed Redis connection also stops it at once: on a Redis Cluster the
+/// subscription moves to another node faster than 750 ms when its node dies. Key set expiry needs no message: the entry carries <c>expires_at</c> and
 /// it is judged on every request. Unknown terminals are never kept.
 /// </para>
 /// </summary>
@@ -138,6 +139,7 @@ public sealed class TerminalDirectory : IHostedService
     {
         if (_lifetimeMs > 0)
         {
+            _redis.ConnectionFailed += OnConnectionFailed;
             _beating = Task.Run(() => BeatAsync(_stopping.Token), CancellationToken.None);
         }
 
@@ -183,6 +185,18 @@ public sealed class TerminalDirectory : IHostedService
         }
     }
 
+    /// <summary>
+    /// A lost connection may have carried the subscription. On a Redis Cluster the client subscribes again through another
+    /// node at once, so the heartbeat can come back within <see cref="LivenessMilliseconds"/> while a message published
+    /// in between was missed: stop caching now and start over when the heartbeat is heard again. (A connection event only
+    /// ever stops the cache; only the heartbeat starts it.)
+    /// </summary>
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        Interlocked.Exchange(ref _heardAt, long.MinValue / 2);
+        Forget(null);
+    }
+
     private void OnMessage(RedisValue message)
     {
         var text = message.HasValue ? message.ToString() : null;
@@ -208,6 +222,7 @@ public sealed class TerminalDirectory : IHostedService
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _redis.ConnectionFailed -= OnConnectionFailed;
         await _stopping.CancelAsync();
         await _beating;
         Interlocked.Exchange(ref _heardAt, long.MinValue / 2);

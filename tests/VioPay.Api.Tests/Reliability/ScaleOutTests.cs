@@ -7,7 +7,7 @@ using VioPay.Api.Tests.Portal;
 namespace VioPay.Api.Tests.Reliability;
 
 /// <summary>Two API processes on two loopback ports, one PostgreSQL and one Redis between them.</summary>
-public sealed class TwoInstances : IAsyncLifetime
+public class TwoInstances : IAsyncLifetime
 {
     public SharedBackends Backends { get; private set; } = null!;
     public ApiProcess A { get; private set; } = null!;
@@ -16,9 +16,17 @@ public sealed class TwoInstances : IAsyncLifetime
     /// <summary>The same set-up helpers over instances a test started itself (they are not disposed here).</summary>
     public static TwoInstances Over(SharedBackends backends, ApiProcess a, ApiProcess b) => new() { Backends = backends, A = a, B = b };
 
-    public async Task InitializeAsync()
+    /// <summary>The Redis the instances share instead of the test run's own server (a Redis Cluster's nodes), or null.</summary>
+    protected virtual string? Redis => null;
+
+    public virtual async Task InitializeAsync()
     {
         Backends = await SharedBackends.CreateAsync();
+        if (Redis is { } redis)
+        {
+            Backends = Backends with { Redis = redis };
+        }
+
         var limits = new Dictionary<string, string> { ["Payments__MaintenanceIntervalSeconds"] = "3600" };
         var started = await Task.WhenAll(ApiProcess.StartAsync(Backends, limits), ApiProcess.StartAsync(Backends, limits));
         (A, B) = (started[0], started[1]);
@@ -26,6 +34,11 @@ public sealed class TwoInstances : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (A is null)
+        {
+            return;
+        }
+
         await A.DisposeAsync();
         await B.DisposeAsync();
         await TestDependencies.DropDatabaseAsync(Backends.Postgres);

@@ -80,6 +80,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
                 case TimeoutException:
                 case System.Net.Sockets.SocketException:
                     return true;
+                case RedisServerException server when IsClusterUnavailable(server.Message):
                 case InvalidOperationException when e.Source == "Npgsql":
                 case Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException:
                     return true;
@@ -88,4 +89,16 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
 
         return false;
     }
+
+    /// <summary>
+    /// A Redis (Cluster) node's answer that the data is there but cannot be reached now: the slot's master is down or
+    /// unassigned (CLUSTERDOWN), moving (TRYAGAIN, MOVED/ASK left over after the client's own redirects), still loading
+    /// its data (LOADING), or a replica that lost its master (MASTERDOWN, READONLY after a failover). Retrying later can
+    /// succeed, so these are 503, like a lost connection.
+    /// </summary>
+    private static bool IsClusterUnavailable(string message) =>
+        message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) || message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+        || message.StartsWith("MOVED", StringComparison.Ordinal) || message.StartsWith("ASK", StringComparison.Ordinal)
+        || message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
+        || message.StartsWith("READONLY", StringComparison.Ordinal);
 }

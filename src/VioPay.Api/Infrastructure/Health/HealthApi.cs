@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using VioPay.Api.Infrastructure.Errors;
 using VioPay.Api.Infrastructure.OpenApi;
 using VioPay.Api.Infrastructure.Persistence;
@@ -18,8 +17,7 @@ public static class HealthApi
     {
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<VioPayDbContext>("postgres", HealthStatus.Unhealthy, ["ready"])
-            .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(), "redis", HealthStatus.Unhealthy, ["ready"],
-                TimeSpan.FromSeconds(3));
+            .AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5));
         return builder;
     }
 
@@ -34,7 +32,7 @@ public static class HealthApi
 
         health.MapGet("/ready", Ready)
             .WithName("HealthReady")
-            .WithSummary("Readiness: PostgreSQL and Redis both answer. 503 (code 5003) naming the failing ones otherwise, or with details.draining once the instance is stopping (SIGTERM; Hosting:ShutdownDrainSeconds). details.payment_processor names the acquirer; details.warning says when it is the simulator outside Development.")
+            .WithSummary("Readiness: PostgreSQL and Redis both answer. 503 (code 5003) naming the failing ones otherwise, or with details.draining once the instance is stopping (SIGTERM; Hosting:ShutdownDrainSeconds). A Redis Cluster with some masters down is 'degraded' and still ready (requests needing the lost slots answer 503). details.payment_processor names the acquirer; details.warning says when it is the simulator outside Development.")
             .ProducesErrors(413, 503);
         return app;
     }
@@ -67,8 +65,13 @@ public static class HealthApi
         }
 
         var report = await health.CheckHealthAsync(r => r.Tags.Contains("ready"), cancellationToken);
-        var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "ok" : "unavailable");
-        if (report.Status != HealthStatus.Healthy)
+        var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status switch
+        {
+            HealthStatus.Healthy => "ok",
+            HealthStatus.Degraded => "degraded",
+            _ => "unavailable",
+        });
+        if (report.Status == HealthStatus.Unhealthy)
         {
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorCodes.ServiceUnavailable,
                 "A dependency is unavailable, retry later", new Dictionary<string, object?> { ["checks"] = checks })

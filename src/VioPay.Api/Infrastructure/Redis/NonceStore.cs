@@ -10,5 +10,8 @@ namespace VioPay.Api.Infrastructure.Redis;
 public sealed class NonceStore(IConnectionMultiplexer redis, RedisKeys keys)
 {
     public async Task<bool> TryUseAsync(string scope, string owner, string nonce, TimeSpan lifetime) =>
-        await redis.GetDatabase().StringSetAsync(keys.For("nonce:" + scope, owner + ":" + nonce), 1, lifetime, When.NotExists);
+        await redis.GetDatabase().StringSetAsync(Key(keys, scope, owner, nonce), 1, lifetime, When.NotExists);
+
+    /// <summary>The nonce's record: one key per nonce, so a cluster spreads one terminal's nonces over every master.</summary>
+    public static RedisKey Key(RedisKeys keys, string scope, string owner, string nonce) => keys.For("nonce:" + scope, owner + ":" + nonce);
 }
