@@ -98,6 +98,11 @@ public sealed class Browser : IDisposable
             {
                 return true;
             }
+            catch (UnknownErrorException e) when (e.Message.Contains("does not belong to the document", StringComparison.Ordinal))
+            {
+                // Chromium's way of saying the same while the old document is being torn down.
+                return true;
+            }
         });
     }
 
